@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { CliUsageError, type Command } from './command.js';
+import { runSimCommand } from './sim-command.js';
+
+const COMMANDS: Record<string, Command> = {
+  sim: { summary: 'Run zoom-sim, a local stand-in for Zoom (REST, OAuth, meetings).', run: runSimCommand },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return [
+    'Usage: zoom-bot-runner <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    "Run 'zoom-bot-runner <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`Unknown command '${name}'.\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, process.env);
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    const code = (error as { code?: unknown }).code;
+    process.stderr.write(
+      `zoom-bot-runner ${name}: ${(error as Error).message}${typeof code === 'string' ? ` [${code}]` : ''}\n`,
+    );
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Long-running commands resolve only when they have shut down.
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { startZoomSim } from '../../zoom-sim/server.js';
+import { loadSimConfig } from '../../zoom-sim/sim-config.js';
+import { CliUsageError, type Env, untilSignal } from './command.js';
+
+const HELP = `Usage: zoom-bot-runner sim [--port N] [--host ADDRESS]
+
+Runs zoom-sim: OAuth at /oauth/token, the REST API under /v2, the control API under /_sim and the
+participant WebSocket, on one port. Configured by the same ZOOM_* variables as the runner
+(see zoom-sim/README.md for its defaults); ZOOM_SIM_PORT and ZOOM_SIM_HOST set the address.
+
+Options:
+  --port N        port to listen on (default 9090; 0 picks a free one)
+  --host ADDRESS  address to bind (default 127.0.0.1)
+  -h, --help      this text
+`;
+
+export async function runSimCommand(args: string[], env: Env): Promise<number> {
+  let values: { port?: string; host?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new CliUsageError(`${(error as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.port !== undefined && !/^\d+$/.test(values.port)) {
+    throw new CliUsageError(
+      `--port must be a whole number between 0 and 65535 (got ${JSON.stringify(values.port)})`,
+    );
+  }
+  const config = loadSimConfig(env, {
+    ...(values.port !== undefined ? { port: Number(values.port) } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+  });
+  const sim = await startZoomSim(config);
+  process.stdout.write(`zoom-sim listening on ${sim.url}\n`);
+  const signal = await untilSignal();
+  process.stdout.write(`zoom-sim stopping (${signal})\n`);
+  await sim.close();
+  return 0;
+}

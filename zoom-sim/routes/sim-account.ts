@@ -1,0 +1,5 @@
+// STUB: to be implemented.
+import type { Hono } from 'hono';
+import type { SimContext } from '../sim-context.js';
+
+export function registerSimAccountRoutes(_app: Hono, _context: SimContext): void {}
