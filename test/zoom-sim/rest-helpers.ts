@@ -1,0 +1,36 @@
+import type { RunningSim } from '../../zoom-sim/server.js';
+
+/** `Authorization: Basic` for the sim's own S2S app (or any id/secret given). */
+export function basicAuth(sim: RunningSim, clientId?: string, clientSecret?: string): string {
+  const id = clientId ?? sim.context.config.clientId;
+  const secret = clientSecret ?? sim.context.config.clientSecret;
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
+/** A fresh S2S access token from the sim, as the runner gets one. */
+export async function accessToken(sim: RunningSim): Promise<string> {
+  const res = await fetch(`${sim.url}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: basicAuth(sim), 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=account_credentials&account_id=${encodeURIComponent(sim.context.config.accountId)}`,
+  });
+  if (res.status !== 200) throw new Error(`oauth/token answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** A REST call under `/v2` with a bearer token. */
+export function api(sim: RunningSim, token: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  return fetch(`${sim.url}/v2${path}`, { ...init, headers });
+}
+
+/** A JSON request to the unauthenticated control API under `/_sim`. */
+export function control(sim: RunningSim, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${sim.url}/_sim${path}`, {
+    method,
+    ...(body !== undefined
+      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+      : {}),
+  });
+}
