@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSim } from '../../zoom-sim/server.js';
 import { startTestSim } from '../helpers/sim.js';
-import { accessToken, api, control } from './rest-helpers.js';
+import { accessToken, api, control, liftRateLimits } from './rest-helpers.js';
 
 interface Stats {
   zakMinted: number;
@@ -14,6 +14,7 @@ describe('zoom-sim ZAK and OBF tokens (GET /v2/users/:userId/token)', () => {
   let userId: string;
   beforeAll(async () => {
     sim = await startTestSim();
+    await liftRateLimits(sim);
     bearer = await accessToken(sim);
     userId = sim.context.users.serviceUser.id;
   });

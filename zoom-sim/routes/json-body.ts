@@ -11,7 +11,15 @@ export const JSON_BODY_MAX_BYTES = 64 * 1024;
  * `Content-Length`, or while streaming a chunked body).
  */
 export function limitBody(maxBytes: number = JSON_BODY_MAX_BYTES): MiddlewareHandler {
-  return bodyLimit({ maxSize: maxBytes, onError: (c) => sendZoomError(c, zoomErrors.tooLarge(maxBytes)) });
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => {
+      // The rest of the body is never read: closing the connection stops a keep-alive client from
+      // sending its next request on a socket that still carries the refused upload.
+      c.header('Connection', 'close');
+      return sendZoomError(c, zoomErrors.tooLarge(maxBytes));
+    },
+  });
 }
 
 /** Zoom's answer to a body that is not JSON (the message Zoom itself sends). */

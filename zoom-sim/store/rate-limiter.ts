@@ -97,15 +97,23 @@ export class RateLimiter {
     return { plan: this.currentPlan, ...copyLimits(this.current), latencyMs: this.latency };
   }
 
-  /** `plan` first resets every category to that plan's defaults; the other fields then apply on top. */
+  /**
+   * `plan` first resets every category to that plan's defaults; the other fields then apply on top.
+   * A category whose limits are set starts counting afresh (per second and per day), so a test that
+   * sets `perDay: 2` gets exactly two more requests whatever ran before it.
+   */
   set(patch: LimitsPatch): LimitsView {
     if (patch.plan) {
       this.currentPlan = patch.plan;
       this.current = copyLimits(PLAN_LIMITS[patch.plan]);
+      this.usage.clear();
     }
     for (const category of RATE_CATEGORIES) {
       const given = patch[category];
-      if (given) this.current[category] = { ...this.current[category], ...given };
+      if (given) {
+        this.current[category] = { ...this.current[category], ...given };
+        this.usage.delete(category);
+      }
     }
     if (patch.latencyMs !== undefined) this.latency = patch.latencyMs;
     return this.view();
