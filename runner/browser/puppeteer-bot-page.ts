@@ -1,0 +1,183 @@
+import { EventEmitter } from 'node:events';
+import type { Browser, BrowserContext, Page } from 'puppeteer-core';
+import {
+  type PageInitOptions,
+  type PageJoinParams,
+  type PageMessage,
+  pageMessageSchema,
+  REPORT_FUNCTION,
+} from '../../shared/bridge.js';
+import type { Logger } from '../log/logger.js';
+import type { BotPage, BotPageEvent } from './bot-page.js';
+import { BotPageError } from './page-errors.js';
+
+export interface OpenBotPageOptions {
+  /** Absolute URL of the page build (`…/bot/zoom/index.html` or `…/bot/sim/index.html`). */
+  pageUrl: string;
+  logger: Logger;
+  /** How long the page may take to load and say `ready`. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * One bot's page, in its own browser context so no bot can read another's storage or tokens (the SDK
+ * keeps them in sessionStorage). Reports arrive through one exposed function and are validated here.
+ */
+export class PuppeteerBotPage implements BotPage {
+  private readonly emitter = new EventEmitter<{ event: [BotPageEvent] }>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly context: BrowserContext,
+    private readonly page: Page,
+    private readonly expectedOrigin: string,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(browser: Browser, options: OpenBotPageOptions): Promise<PuppeteerBotPage> {
+    const context = await browser.createBrowserContext();
+    try {
+      const page = await context.newPage();
+      const botPage = new PuppeteerBotPage(context, page, new URL(options.pageUrl).origin, options.logger);
+      await botPage.wire();
+      const ready = botPage.next((e) => e.type === 'ready', options.readyTimeoutMs ?? 15_000, 'page ready');
+      await page.goto(options.pageUrl, { waitUntil: 'domcontentloaded' });
+      await ready;
+      return botPage;
+    } catch (error) {
+      await context.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  private async wire(): Promise<void> {
+    await this.page.exposeFunction(REPORT_FUNCTION, (raw: unknown) => {
+      const parsed = pageMessageSchema.safeParse(raw);
+      if (!parsed.success) {
+        // Never log the raw value: only its shape.
+        const type = raw && typeof raw === 'object' ? String((raw as { type?: unknown }).type) : typeof raw;
+        this.logger.warn({ reportType: type.slice(0, 40) }, 'ignored an unreadable page report');
+        return;
+      }
+      this.emit(parsed.data);
+    });
+    this.page.on('error', (error) => this.emit({ type: 'crashed', message: error.message }));
+    this.page.on('close', () => this.emit({ type: 'closed' }));
+  }
+
+  private emit(event: BotPageEvent): void {
+    this.emitter.emit('event', event);
+  }
+
+  onEvent(listener: (event: BotPageEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  /** The next event matching `predicate`, or a `page_timeout` error. */
+  private next<T extends BotPageEvent>(
+    predicate: (event: BotPageEvent) => event is T,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T>;
+  private next(
+    predicate: (event: BotPageEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<BotPageEvent>;
+  private next(
+    predicate: (event: BotPageEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<BotPageEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new BotPageError('page_timeout', `timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const off = this.onEvent((event) => {
+        if (event.type === 'closed' || event.type === 'crashed') {
+          clearTimeout(timer);
+          off();
+          reject(new BotPageError('page_closed', `page ${event.type} while waiting for ${what}`));
+        } else if (predicate(event)) {
+          clearTimeout(timer);
+          off();
+          resolve(event);
+        }
+      });
+    });
+  }
+
+  /** Secrets go only to our own page: refuse if the main frame navigated elsewhere. */
+  private assertOrigin(): void {
+    const origin = new URL(this.page.mainFrame().url()).origin;
+    if (origin !== this.expectedOrigin) {
+      throw new BotPageError('page_origin_mismatch', `page is at ${origin}, expected ${this.expectedOrigin}`);
+    }
+  }
+
+  async init(options: PageInitOptions, timeoutMs = 30_000): Promise<void> {
+    this.assertOrigin();
+    const result = this.next(
+      (e): e is Extract<PageMessage, { type: 'init-result' }> => e.type === 'init-result',
+      timeoutMs,
+      'SDK init',
+    );
+    await this.page.mainFrame().evaluate((o) => {
+      void window.zbrBot?.init(o);
+    }, options);
+    const outcome = await result;
+    if (!outcome.ok) {
+      throw new BotPageError(
+        'page_init_failed',
+        `SDK init failed: ${outcome.reason ?? 'no reason'} (${outcome.errorCode ?? '-'})`,
+      );
+    }
+  }
+
+  async join(params: PageJoinParams): Promise<void> {
+    this.assertOrigin();
+    // The parameters travel as the argument of one evaluate into the page's closure: not in the URL,
+    // not through exposeFunction or evaluateOnNewDocument, which cross-origin iframes also receive.
+    await this.page.mainFrame().evaluate((p) => {
+      void window.zbrBot?.join(p);
+    }, params);
+  }
+
+  async leave(timeoutMs: number): Promise<void> {
+    if (this.closing) return this.closing;
+    try {
+      const done = this.next(
+        (e) => e.type === 'leave-result' || (e.type === 'connection-change' && e.change.state === 'Closed'),
+        timeoutMs,
+        'leave',
+      );
+      await this.page.mainFrame().evaluate(() => {
+        void window.zbrBot?.leave();
+      });
+      await done;
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'leave did not complete; closing the page');
+    } finally {
+      await this.close();
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.context.close();
+      } catch {
+        // Already gone with its browser.
+      }
+      this.emitter.removeAllListeners();
+    })();
+    return this.closing;
+  }
+
+  /** For tests and diagnostics only. */
+  get puppeteerPage(): Page {
+    return this.page;
+  }
+}
