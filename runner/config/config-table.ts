@@ -11,7 +11,8 @@ interface Variable<S extends z.ZodType> {
   secret?: boolean;
 }
 
-const v = <S extends z.ZodType>(variable: Variable<S>) => variable;
+// `const` keeps each `default` visible to the `Config` type, so defaulted variables are non-optional.
+const v = <const V extends Variable<z.ZodType>>(variable: V): V => variable;
 const text = z.string().min(1);
 
 /**

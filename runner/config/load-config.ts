@@ -10,7 +10,10 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export function loadConfig(env: Env): Config {
   const config: Record<string, unknown> = {};
   for (const name of CONFIG_VARIABLES) {
-    const entry = CONFIG_TABLE[name] as (typeof CONFIG_TABLE)[ConfigVariable] & { default?: string };
+    const entry = CONFIG_TABLE[name] as (typeof CONFIG_TABLE)[ConfigVariable] & {
+      default?: string;
+      secret?: boolean;
+    };
     const raw = env[name];
     const given = raw !== undefined && raw.trim() !== '' ? raw.trim() : undefined;
     const value = given ?? entry.default;
