@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 import { CliUsageError, type Command } from './command.js';
+import { runDoctorCommand } from './doctor-command.js';
 import { runSimCommand } from './sim-command.js';
 
 const COMMANDS: Record<string, Command> = {
+  doctor: {
+    summary: 'Check the Zoom credentials: fetch a token, mint a ZAK, say plainly what is wrong.',
+    run: (args, env) => runDoctorCommand(args, env),
+  },
   sim: { summary: 'Run zoom-sim, a local stand-in for Zoom (REST, OAuth, meetings).', run: runSimCommand },
 };
 
