@@ -1,6 +1,11 @@
 import type { ConnectionChangeMessage, ParticipantsEventType } from '../protocol.js';
 import { Participant, type ParticipantInit, type ParticipantView } from './participant.js';
-import { type HistoryEntry, type HistoryEvent, isVisible } from './participant-state.js';
+import {
+  type HistoryEntry,
+  type HistoryEvent,
+  isVisible,
+  type ParticipantState,
+} from './participant-state.js';
 
 export interface MeetingSettings {
   number: string;
@@ -116,20 +121,20 @@ export class Meeting {
   admitJoin(init: Omit<ParticipantInit, 'id'>, placement: 'join' | 'human' = 'join'): Participant {
     const previous = init.identity ? this.present().find((p) => p.identity === init.identity) : undefined;
     if (previous) this.depart(previous, 'duplicate_session', SIGNALS.duplicated);
-    const participant = new Participant(
-      { ...init, id: this.nextId++ },
-      this.started || placement === 'human' ? 'in_meeting' : 'waiting_for_host',
-    );
+    const participant = new Participant({ ...init, id: this.nextId++ }, this.initialState(init, placement));
     this.participants.set(participant.id, participant);
-    if (participant.state === 'waiting_for_host') {
-      this.record(participant, 'waiting_for_host');
-      participant.link?.send({ type: 'connection-change', ...SIGNALS.notStarted });
-    } else if (placement === 'human') {
-      this.enter(participant, 'joined');
-      // The host's arrival starts the meeting, as in Zoom.
-      if (participant.isHost && !this.started) this.start();
-    } else {
-      this.place(participant);
+    switch (participant.state) {
+      case 'waiting_for_host':
+        this.record(participant, 'waiting_for_host');
+        participant.link?.send({ type: 'connection-change', ...SIGNALS.notStarted });
+        break;
+      case 'in_waiting_room':
+        this.hold(participant);
+        break;
+      default:
+        this.enter(participant, 'joined');
+        // The host's arrival starts the meeting, as in Zoom.
+        if (participant.isHost && !this.started) this.start();
     }
     return participant;
   }
@@ -207,18 +212,31 @@ export class Meeting {
     for (const p of this.participants.values()) p.clearTimer();
   }
 
+  /** Where a new participant starts. Humans come in directly: the control API adds them as present. */
+  private initialState(init: Omit<ParticipantInit, 'id'>, placement: 'join' | 'human'): ParticipantState {
+    if (placement === 'human') return 'in_meeting';
+    if (!this.started) return 'waiting_for_host';
+    return this.waitingRoom && !init.isHost ? 'in_waiting_room' : 'in_meeting';
+  }
+
+  /** The host started: someone who waited for the host gets in, or on hold. */
   private place(p: Participant): void {
     if (this.waitingRoom && !p.isHost) {
-      if (p.state !== 'in_waiting_room') p.transition('in_waiting_room');
-      this.record(p, 'on_hold');
-      this.answerJoin(p);
-      // The runner reads "on hold" together with the current user's isHold: send isHold first.
-      p.link?.send({ type: 'user-updated', participants: [p.sdkView()] });
-      p.link?.send({ type: 'connection-change', ...SIGNALS.onHold });
+      p.transition('in_waiting_room');
+      this.hold(p);
       return;
     }
-    if (p.state !== 'in_meeting') p.transition('in_meeting');
+    p.transition('in_meeting');
     this.enter(p, 'joined');
+  }
+
+  /** `p` is now `in_waiting_room`. */
+  private hold(p: Participant): void {
+    this.record(p, 'on_hold');
+    this.answerJoin(p);
+    // The runner reads "on hold" together with the current user's isHold: send isHold first.
+    p.link?.send({ type: 'user-updated', participants: [p.sdkView()] });
+    p.link?.send({ type: 'connection-change', ...SIGNALS.onHold });
   }
 
   /** `p` is now `in_meeting`: tell it, and tell the others. */
