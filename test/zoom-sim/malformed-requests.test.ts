@@ -19,7 +19,7 @@ describe('zoom-sim malformed requests: Zoom-shaped 4xx, never a 500, server stil
   });
   afterAll(() => sim.close());
 
-  const post = (path: string, body: string | Uint8Array, contentType = 'application/json') =>
+  const post = (path: string, body: string | Uint8Array<ArrayBuffer>, contentType = 'application/json') =>
     api(sim, bearer, path, { method: 'POST', headers: { 'content-type': contentType }, body });
 
   async function expectZoomError(res: Response, status: number, code: number): Promise<ZoomError> {
