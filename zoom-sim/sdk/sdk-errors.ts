@@ -1,0 +1,20 @@
+/** What the real SDK's `join()` rejects with (zoom-facts §4): a plain object, not an `Error`. */
+export interface JoinFailure {
+  type: 'JOIN_MEETING_FAILED' | 'INVALID_OPERATION';
+  reason: string;
+  errorCode: number;
+}
+
+export const duplicatedJoin = (): JoinFailure => ({
+  type: 'INVALID_OPERATION',
+  reason: 'Duplicated join operation',
+  errorCode: 5012,
+});
+
+export const joinFailed = (errorCode: number, reason: string): JoinFailure => ({
+  type: 'JOIN_MEETING_FAILED',
+  reason,
+  errorCode,
+});
+
+export const CONNECTION_ERROR = { errorCode: -3000, reason: 'connection error' } as const;
