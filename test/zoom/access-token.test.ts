@@ -8,7 +8,10 @@ import { AccessTokenProvider } from '../../runner/zoom/access-token.js';
 import { MeetingTokens } from '../../runner/zoom/meeting-tokens.js';
 import { RateBudget } from '../../runner/zoom/rate-budget.js';
 import { ZoomApi } from '../../runner/zoom/zoom-api.js';
-import { ZoomAccessTokenRejectedError, ZoomAuthInvalidCredentialsError } from '../../runner/zoom/zoom-errors.js';
+import {
+  ZoomAccessTokenRejectedError,
+  ZoomAuthInvalidCredentialsError,
+} from '../../runner/zoom/zoom-errors.js';
 import { ZoomHttp } from '../../runner/zoom/zoom-http.js';
 import { startTestSim } from '../helpers/sim.js';
 import { useZoomKit } from './zoom-kit.js';
@@ -42,7 +45,13 @@ describe('access tokens against zoom-sim', () => {
       const parent = await kit.clients({}, { prefix });
       const redis = kit.redis();
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/zoom/fixtures/mint-in-child.ts'], {
-        env: { ...process.env, ZOOM_SIM_URL: kit.sim.url, QUEUE_PREFIX: prefix, MINTS: '5', LOG_LEVEL: 'silent' },
+        env: {
+          ...process.env,
+          ZOOM_SIM_URL: kit.sim.url,
+          QUEUE_PREFIX: prefix,
+          MINTS: '5',
+          LOG_LEVEL: 'silent',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -87,12 +96,16 @@ describe('access tokens against zoom-sim', () => {
 
   it('refuses wrong credentials with zoom_auth_invalid_credentials and no secret in the error', async () => {
     const zoom = await kit.clients({ ZOOM_CLIENT_SECRET: 'wrong-secret-value-123' });
-    const error = await zoom.meetingTokens.mintZak(kit.credentials.serviceUser.email).catch((e: unknown) => e);
+    const error = await zoom.meetingTokens
+      .mintZak(kit.credentials.serviceUser.email)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ZoomAuthInvalidCredentialsError);
     expect((error as ZoomAuthInvalidCredentialsError).retryable).toBe(false);
     const serialized = JSON.stringify(error) + String((error as Error).stack);
     expect(serialized).not.toContain('wrong-secret-value-123');
-    expect(serialized).not.toContain(Buffer.from(`${kit.credentials.clientId}:wrong`).toString('base64').slice(0, 12));
+    expect(serialized).not.toContain(
+      Buffer.from(`${kit.credentials.clientId}:wrong`).toString('base64').slice(0, 12),
+    );
   });
 
   it('recovers from a revoked token (401 code 124) by fetching a fresh one once', async () => {

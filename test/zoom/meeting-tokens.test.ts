@@ -1,6 +1,10 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { SdkSignatures, SIGNATURE_MAX_TTL_SEC, SIGNATURE_MIN_TTL_SEC } from '../../runner/zoom/sdk-signature.js';
+import {
+  SdkSignatures,
+  SIGNATURE_MAX_TTL_SEC,
+  SIGNATURE_MIN_TTL_SEC,
+} from '../../runner/zoom/sdk-signature.js';
 import {
   InvalidMeetingNumberError,
   InvalidZoomUserError,
@@ -18,7 +22,12 @@ describe('ZAK, OBF and SDK signatures, checked by zoom-sim at join', () => {
     const zak = await zoom.meetingTokens.mintZak(kit.credentials.serviceUser.email);
     kit.secrets.add(zak);
     const signature = await zoom.signatures.sign(number);
-    const participant = await joinSim(kit.sim.url, { signature, meetingNumber: number, userName: 'Note Bot', zak });
+    const participant = await joinSim(kit.sim.url, {
+      signature,
+      meetingNumber: number,
+      userName: 'Note Bot',
+      zak,
+    });
     try {
       const result = await participant.joinResult();
       expect(result).toMatchObject({ ok: true });
@@ -105,7 +114,11 @@ describe('ZAK, OBF and SDK signatures, checked by zoom-sim at join', () => {
     const expired = await expiredSigner.sign(number, { ttlSec: 1800 });
     const results: unknown[] = [];
     for (const signature of [tampered, expired, good]) {
-      const participant = await joinSim(kit.sim.url, { signature, meetingNumber: number, userName: 'Sig Bot' });
+      const participant = await joinSim(kit.sim.url, {
+        signature,
+        meetingNumber: number,
+        userName: 'Sig Bot',
+      });
       try {
         results.push(await participant.joinResult());
       } finally {

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { Config } from '../../runner/config/config-table.js';
+import { loadConfig } from '../../runner/config/load-config.js';
+import { createLogger, type Logger } from '../../runner/log/logger.js';
+import {
+  createZoomClients,
+  resolveZoomCredentials,
+  type ZoomClients,
+} from '../../runner/zoom/zoom-credentials.js';
 import { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
 import type { JoinParams } from '../../zoom-sim/protocol.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
 import type { SimConfig } from '../../zoom-sim/sim-config.js';
-import { loadConfig } from '../../runner/config/load-config.js';
-import type { Config } from '../../runner/config/config-table.js';
-import { createLogger, type Logger } from '../../runner/log/logger.js';
-import { createZoomClients, resolveZoomCredentials, type ZoomClients } from '../../runner/zoom/zoom-credentials.js';
 import { startTestSim } from '../helpers/sim.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -96,7 +100,10 @@ export function useZoomKit(simOverrides: Partial<SimConfig> = {}) {
     },
 
     logger(): Logger {
-      return createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
+      return createLogger({
+        level: 'trace',
+        destination: { write: (line: string) => void lines.push(line) },
+      });
     },
 
     config(env: Record<string, string> = {}, prefix?: string): Config {
