@@ -67,6 +67,20 @@ export async function resolveZoomCredentials(
     };
   }
   const simBase = mode.simUrl.replace(/\/+$/, '');
+  const { ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_SDK_KEY, ZOOM_SDK_SECRET } = config;
+  if (ZOOM_ACCOUNT_ID && ZOOM_CLIENT_ID && ZOOM_CLIENT_SECRET && ZOOM_SDK_KEY && ZOOM_SDK_SECRET) {
+    // All given: the sim is not asked (a sim started with the same ZOOM_* variables matches them).
+    return {
+      accountId: ZOOM_ACCOUNT_ID,
+      clientId: ZOOM_CLIENT_ID,
+      clientSecret: ZOOM_CLIENT_SECRET,
+      sdkKey: ZOOM_SDK_KEY,
+      sdkSecret: ZOOM_SDK_SECRET,
+      botUser: config.ZOOM_BOT_USER,
+      apiBase: `${simBase}/v2`,
+      oauthBase: simBase,
+    };
+  }
   const response = await http.send({
     method: 'GET',
     url: new URL(`${simBase}/_sim/credentials`),
