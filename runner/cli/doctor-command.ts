@@ -110,7 +110,7 @@ export async function runDoctorCommand(
       return 1;
     }
     const botUser = values.user ?? credentials.botUser;
-    // Warnings only: the doctor reports its findings itself, in plain words.
+    // Silent: the doctor reports its findings itself, in plain words, instead of JSON log lines.
     const logger = createLogger({ level: 'silent' });
     const zoom = createZoomClients({ config, credentials, redis, logger, http: { retries: 1 } });
     try {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FormData } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
@@ -103,8 +102,7 @@ export class ZoomApi {
         if (++rateWaits > maxRateLimitWaits) {
           throw new ZoomRateLimitedError(`Zoom kept refusing ${call.operation} with 429`, details);
         }
-        // The budget's pause key makes the next take() wait; this covers a Redis-less race.
-        await sleep(Math.min(answer.retryAfterMs ?? 1000, 60_000));
+        // No sleep here: the pause just stored makes the next take() wait, in every process alike.
         continue;
       }
       throw mapZoomError(response.status, details, call.operation);

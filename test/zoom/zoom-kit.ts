@@ -26,6 +26,14 @@ export interface SimCredentials {
   serviceUser: { id: string; email: string };
 }
 
+/** `GET /_sim/stats` counters the tests read. */
+export interface SimStats {
+  oauthTokensIssued: number;
+  zakMinted: number;
+  obfMinted: number;
+  rateLimited: number;
+}
+
 /** Deletes every key under `prefix` (SCAN, never KEYS: the Redis may be shared). */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
@@ -131,8 +139,8 @@ export function useZoomKit(simOverrides: Partial<SimConfig> = {}) {
       });
     },
 
-    async stats(): Promise<Record<string, number>> {
-      return (await (await fetch(`${running().url}/_sim/stats`)).json()) as Record<string, number>;
+    async stats(): Promise<SimStats> {
+      return (await (await fetch(`${running().url}/_sim/stats`)).json()) as SimStats;
     },
 
     async setLimits(body: Record<string, unknown>): Promise<void> {
