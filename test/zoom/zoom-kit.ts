@@ -67,11 +67,14 @@ export function useZoomKit(simOverrides: Partial<SimConfig> = {}) {
     const leaks = lines.filter((line) => seen.some((secret) => line.includes(secret)));
     lines.length = 0;
     secrets.clear();
-    for (const redis of perTest.redis.splice(0)) {
-      for (const prefix of perTest.prefixes) await deletePrefix(redis, prefix);
-      redis.disconnect();
+    for (const redis of perTest.redis.splice(0)) redis.disconnect();
+    // Child processes (doctor, the second runner) write under the test's prefixes too.
+    const cleaner = new Redis(REDIS_URL);
+    try {
+      for (const prefix of perTest.prefixes.splice(0)) await deletePrefix(cleaner, prefix);
+    } finally {
+      cleaner.disconnect();
     }
-    perTest.prefixes.length = 0;
     expect(leaks, 'log lines containing a secret').toEqual([]);
   });
   afterAll(async () => {
