@@ -1,5 +1,5 @@
-import { loadSimConfig, type SimConfig } from '../../zoom-sim/sim-config.js';
 import { type RunningSim, startZoomSim } from '../../zoom-sim/server.js';
+import { loadSimConfig, type SimConfig } from '../../zoom-sim/sim-config.js';
 
 /**
  * A real zoom-sim on a free loopback port, configured from its defaults only (never the developer's

@@ -1,21 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../runner/log/logger.js';
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'debug', destination }) };
-}
+import { captureLogger } from '../helpers/capture-logger.js';
 
 describe('logger', () => {
   it('redacts secret fields at any depth up to three levels', () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = captureLogger();
     logger.info(
       {
         zak: 'ZAK-SECRET',

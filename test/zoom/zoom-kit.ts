@@ -13,6 +13,7 @@ import { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
 import type { JoinParams } from '../../zoom-sim/protocol.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
 import type { SimConfig } from '../../zoom-sim/sim-config.js';
+import { deletePrefix } from '../helpers/redis.js';
 import { startTestSim } from '../helpers/sim.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -32,16 +33,6 @@ export interface SimStats {
   zakMinted: number;
   obfMinted: number;
   rateLimited: number;
-}
-
-/** Deletes every key under `prefix` (SCAN, never KEYS: the Redis may be shared). */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 /**
