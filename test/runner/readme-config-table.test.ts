@@ -5,7 +5,7 @@ import { CONFIG_TABLE } from '../../runner/config/config-table.js';
 function readmeRows(): Map<string, string> {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const rows = new Map<string, string>();
-  for (const match of readme.matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \|/gm)) {
+  for (const match of readme.matchAll(/^\| `([A-Z0-9_]+)`\s*\|([^|]+)\|/gm)) {
     rows.set(match[1] ?? '', (match[2] ?? '').trim());
   }
   return rows;
