@@ -1,13 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+const CHROMIUM_TESTS = 'test/**/*.chromium.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
-    hookTimeout: 30_000,
-    // Chromium-heavy suites set their own `describe.sequential` and run alone via `--project` later;
-    // on 2 cores two forks are what the machine holds.
+    hookTimeout: 60_000,
     pool: 'forks',
-    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'node', include: ['test/**/*.test.ts'], exclude: [CHROMIUM_TESTS], maxWorkers: 2 },
+      },
+      {
+        // Each Chromium suite starts its own browsers: on 2 cores they run one file at a time.
+        extends: true,
+        test: { name: 'chromium', include: [CHROMIUM_TESTS], fileParallelism: false, maxWorkers: 1 },
+      },
+    ],
   },
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
-import { useSim } from './meeting-helpers.js';
+import { useSim } from '../helpers/sim-harness.js';
 
 const sim = useSim();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useSim } from './meeting-helpers.js';
+import { useSim } from '../helpers/sim-harness.js';
 
 const sim = useSim();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
-import { participantIn, useSim } from './meeting-helpers.js';
+import { participantIn, useSim } from '../helpers/sim-harness.js';
 
 /** zoom-facts §1: what teams running ZAK bots at scale report from production. Each its own test. */
 const sim = useSim();

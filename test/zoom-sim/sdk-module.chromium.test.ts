@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useSim } from './meeting-helpers.js';
+import { useSim } from '../helpers/sim-harness.js';
 
 /** The browser module in real Chromium, against a real sim: join, see Connected, leave. */
 const sim = useSim();

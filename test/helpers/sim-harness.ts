@@ -4,7 +4,7 @@ import { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
 import type { MeetingView } from '../../zoom-sim/meetings/meeting.js';
 import type { JoinParams } from '../../zoom-sim/protocol.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from '../helpers/sim.js';
+import { startTestSim } from './sim.js';
 
 interface Credentials {
   accountId: string;
