@@ -1,14 +1,10 @@
-import type { Browser, HTTPRequest } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PuppeteerBotPage } from '../../runner/browser/puppeteer-bot-page.js';
 import { ensurePageBuilds, pageBuildDir } from '../../runner/web/page-build.js';
-import { PAGE_PATHS } from '../../runner/web/page-routes.js';
 import { type RunningPageServer, startPageServer } from '../../runner/web/page-server.js';
-import type { PageJoinParams, PageMessage } from '../../shared/bridge.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { captureLogger } from '../helpers/capture-logger.js';
 import { startTestChromium } from '../helpers/chromium.js';
-import { recordEvents } from '../helpers/page-events.js';
+import { joinThroughRealSdk } from '../helpers/real-sdk-page.js';
 import { startTestSim } from '../helpers/sim.js';
 import { createSimClients, type SimClients } from '../helpers/sim-clients.js';
 
@@ -42,63 +38,14 @@ afterAll(async () => {
   await sim?.close();
 });
 
-interface Intercepted {
-  form: URLSearchParams;
-  urls: string[];
-  console: string[];
-}
-
-/** Opens the real-SDK page, answers `wc/info` with `answer`, joins with `params`. */
-async function joinThroughRealSdk(params: PageJoinParams, answer: object) {
-  const { logger, lines } = captureLogger();
-  const page = await PuppeteerBotPage.open(browser, {
-    pageUrl: pages.origin + PAGE_PATHS.page('zoom'),
-    logger,
-  });
-  const log = recordEvents(page);
-  const seen: Intercepted = { form: new URLSearchParams(), urls: [], console: [] };
-  const raw = page.puppeteerPage;
-  raw.on('console', (message) => seen.console.push(message.text()));
-  let gotInfo: (form: URLSearchParams) => void = () => {};
-  const info = new Promise<URLSearchParams>((resolve) => {
-    gotInfo = resolve;
-  });
-  await raw.setRequestInterception(true);
-  raw.on('request', (request: HTTPRequest) => {
-    const url = request.url();
-    seen.urls.push(url);
-    if (url.startsWith(pages.origin) || url.startsWith('data:') || url.startsWith('blob:')) {
-      void request.continue();
-    } else if (url === 'https://zoom.us/api/v1/wc/info' && request.method() === 'POST') {
-      const form = new URLSearchParams(request.postData() ?? '');
-      seen.form = form;
-      gotInfo(form);
-      void request.respond({
-        status: 200,
-        contentType: 'application/json',
-        headers: { 'Access-Control-Allow-Origin': pages.origin, 'Access-Control-Allow-Credentials': 'true' },
-        body: JSON.stringify(answer),
-      });
-    } else {
-      void request.abort();
-    }
-  });
-  await page.init({ assetPath: pages.origin + PAGE_PATHS.sdkAssets });
-  await page.join(params);
-  const form = await info;
-  const result = (await log.waitFor((e) => e.type === 'join-result', 20_000)) as Extract<
-    PageMessage,
-    { type: 'join-result' }
-  >;
-  return { page, log, form, result, seen, logLines: lines };
-}
-
 describe('real Meeting SDK: what reaches Zoom', () => {
   it('sends our meeting number, display name, passcode, signature and ZAK, and reports the refusal', async () => {
     const zak = await zoom.clients.meetingTokens.mintZak(zoom.clients.credentials.botUser ?? '');
     const signature = await zoom.clients.signatures.sign(MEETING);
-    const { page, log, form, result, seen, logLines } = await joinThroughRealSdk(
-      {
+    const { page, log, form, result, seen, logLines } = await joinThroughRealSdk({
+      browser,
+      pagesOrigin: pages.origin,
+      params: {
         meetingNumber: MEETING,
         signature,
         userName: NAME,
@@ -106,8 +53,8 @@ describe('real Meeting SDK: what reaches Zoom', () => {
         zak,
         customerKey: 'bot-contract-1',
       },
-      { status: false, errorCode: 3001, errorMessage: 'Meeting does not exist.' },
-    );
+      answer: { status: false, errorCode: 3001, errorMessage: 'Meeting does not exist.' },
+    });
 
     expect(form.get('meetingNumber')).toBe(MEETING);
     expect(form.get('userName')).toBe(NAME);
@@ -140,10 +87,12 @@ describe('real Meeting SDK: what reaches Zoom', () => {
     const user = zoom.clients.credentials.botUser ?? '';
     const obfToken = await zoom.clients.meetingTokens.mintObf(user, MEETING);
     const signature = await zoom.clients.signatures.sign(MEETING);
-    const { page, form, result } = await joinThroughRealSdk(
-      { meetingNumber: MEETING, signature, userName: NAME, obfToken, customerKey: 'bot-contract-2' },
-      { status: false, errorCode: 13299, errorMessage: 'Token has expired.' },
-    );
+    const { page, form, result } = await joinThroughRealSdk({
+      browser,
+      pagesOrigin: pages.origin,
+      params: { meetingNumber: MEETING, signature, userName: NAME, obfToken, customerKey: 'bot-contract-2' },
+      answer: { status: false, errorCode: 13299, errorMessage: 'Token has expired.' },
+    });
     // SDK 6.2.0 sends the OBF token later, in the meeting join after wc/info; holding one, it clears the
     // ZAK fields of wc/info (its request builder: `obfToken ? (ztk = '', zsk = '')`). So the OBF handover
     // shows here as the absence of any ZAK next to our signature, meeting and name.

@@ -45,8 +45,8 @@ const isChange =
   (e: BotPageEvent): e is Change =>
     e.type === 'connection-change' && e.change.state === state;
 
-async function openBot(): Promise<{ page: PuppeteerBotPage; log: EventLog }> {
-  const { logger } = captureLogger();
+async function openBot(): Promise<{ page: PuppeteerBotPage; log: EventLog; logLines: string[] }> {
+  const { logger, lines } = captureLogger();
   const page = await PuppeteerBotPage.open(browser, {
     pageUrl: pages.origin + PAGE_PATHS.page('sim'),
     logger,
@@ -54,7 +54,7 @@ async function openBot(): Promise<{ page: PuppeteerBotPage; log: EventLog }> {
   opened.push(page);
   const log = recordEvents(page);
   await page.init({ assetPath: pages.origin + PAGE_PATHS.sdkAssets, webEndpoint: new URL(sim.sim.url).host });
-  return { page, log };
+  return { page, log, logLines: lines };
 }
 
 async function joinBot(meetingNumber: string, customerKey: string, userName = 'Sim Bot') {
@@ -173,5 +173,19 @@ describe('sim build in Chromium: SDK signals reach the runner', () => {
     });
     const view = await sim.meeting(meeting.number);
     expect(view.participants.find((p) => p.customerKey === 'bot-leave')?.state).toBe('left');
+  });
+
+  it('ignores a report that does not parse, logging its type but never its content', async () => {
+    const { page, log, logLines } = await openBot();
+    const before = log.events.length;
+    await page.puppeteerPage.evaluate(() =>
+      window.zbrReport?.({ type: 'connection-change', change: { state: 7 }, zak: 'LEAKED-ZAK' } as never),
+    );
+    await page.puppeteerPage.evaluate(() => window.zbrReport?.('LEAKED-STRING' as never));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(log.events.length).toBe(before);
+    const ignored = logLines.filter((line) => line.includes('ignored an unreadable page report'));
+    expect(ignored).toHaveLength(2);
+    expect(logLines.join('')).not.toContain('LEAKED');
   });
 });
