@@ -188,4 +188,25 @@ describe('sim build in Chromium: SDK signals reach the runner', () => {
     expect(ignored).toHaveLength(2);
     expect(logLines.join('')).not.toContain('LEAKED');
   });
+
+  it('closes the page when the SDK does not answer a leave in time, which takes the bot out', async () => {
+    const meeting = await sim.createMeeting();
+    const { page, log } = await joinBot(meeting.number, 'bot-stuck');
+    await log.waitFor(isChange('Connected'));
+    // An SDK that never answers leaveMeeting().
+    await page.puppeteerPage.evaluate(() => {
+      if (window.zbrBot) window.zbrBot.leave = () => new Promise<void>(() => {});
+    });
+    const started = Date.now();
+    await page.leave(500);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(page.puppeteerPage.isClosed()).toBe(true);
+    // Closing the context closed the participant's socket: the sim sees it gone.
+    await expect
+      .poll(
+        async () =>
+          (await sim.meeting(meeting.number)).participants.find((p) => p.customerKey === 'bot-stuck')?.state,
+      )
+      .toBe('left');
+  });
 });
