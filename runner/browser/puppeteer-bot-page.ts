@@ -26,6 +26,7 @@ export interface OpenBotPageOptions {
 export class PuppeteerBotPage implements BotPage {
   private readonly emitter = new EventEmitter<{ event: [BotPageEvent] }>();
   private closing: Promise<void> | undefined;
+  private readyReport: Extract<PageMessage, { type: 'ready' }> | undefined;
 
   private constructor(
     private readonly context: BrowserContext,
@@ -40,9 +41,13 @@ export class PuppeteerBotPage implements BotPage {
       const page = await context.newPage();
       const botPage = new PuppeteerBotPage(context, page, new URL(options.pageUrl).origin, options.logger);
       await botPage.wire();
-      const ready = botPage.next((e) => e.type === 'ready', options.readyTimeoutMs ?? 15_000, 'page ready');
+      const ready = botPage.next(
+        (e): e is Extract<PageMessage, { type: 'ready' }> => e.type === 'ready',
+        options.readyTimeoutMs ?? 15_000,
+        'page ready',
+      );
       await page.goto(options.pageUrl, { waitUntil: 'domcontentloaded' });
-      await ready;
+      botPage.readyReport = await ready;
       return botPage;
     } catch (error) {
       await context.close().catch(() => {});
@@ -174,6 +179,11 @@ export class PuppeteerBotPage implements BotPage {
       this.emitter.removeAllListeners();
     })();
     return this.closing;
+  }
+
+  /** What the page said when it loaded: which SDK build, and whether it is cross-origin isolated. */
+  get ready(): Extract<PageMessage, { type: 'ready' }> | undefined {
+    return this.readyReport;
   }
 
   /** For tests and diagnostics only. */

@@ -56,6 +56,8 @@ describe('real Meeting SDK: what reaches Zoom', () => {
       answer: { status: false, errorCode: 3001, errorMessage: 'Meeting does not exist.' },
     });
 
+    // The page is the real-SDK build, served cross-origin isolated as the SDK's media workers need.
+    expect(page.ready).toEqual({ type: 'ready', sdk: 'zoom', crossOriginIsolated: true });
     expect(form.get('meetingNumber')).toBe(MEETING);
     expect(form.get('userName')).toBe(NAME);
     expect(form.get('passWord')).toBe(PASSCODE);

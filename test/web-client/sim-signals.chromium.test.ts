@@ -83,7 +83,8 @@ function actionOf(change: Change, ctx: Partial<SignalContext> = {}): SignalActio
 describe('sim build in Chromium: SDK signals reach the runner', () => {
   it('joins: Connected, with our name and bot id in the meeting', async () => {
     const meeting = await sim.createMeeting();
-    const { log } = await joinBot(meeting.number, 'bot-join', 'Ünïcode Bot 会议');
+    const { page, log } = await joinBot(meeting.number, 'bot-join', 'Ünïcode Bot 会议');
+    expect(page.ready).toEqual({ type: 'ready', sdk: 'sim', crossOriginIsolated: true });
     await log.waitFor(isChange('Connected'));
     expect(await log.waitFor((e) => e.type === 'join-result')).toMatchObject({ ok: true });
     const view = await sim.meeting(meeting.number);
