@@ -1,12 +1,6 @@
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePageBuilds, pageBuildDir } from '../../runner/web/page-build.js';
-import { type RunningPageServer, startPageServer } from '../../runner/web/page-server.js';
-import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestChromium } from '../helpers/chromium.js';
+import { describe, expect, it } from 'vitest';
 import { joinThroughRealSdk } from '../helpers/real-sdk-page.js';
-import { startTestSim } from '../helpers/sim.js';
-import { createSimClients, type SimClients } from '../helpers/sim-clients.js';
+import { useRealSdkRig } from '../helpers/real-sdk-rig.js';
 
 /**
  * The real @zoom/meetingsdk runs in Chromium up to its first request to Zoom, `POST
@@ -16,35 +10,15 @@ const MEETING = '81234567890';
 const NAME = 'Zoë Notetaker 会议 🤖';
 const PASSCODE = 'pa55-w0rd';
 
-let sim: RunningSim;
-let zoom: SimClients;
-let pages: RunningPageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensurePageBuilds(['zoom']);
-  [sim, pages, browser] = await Promise.all([
-    startTestSim(),
-    startPageServer({ buildDir: pageBuildDir() }),
-    startTestChromium(),
-  ]);
-  zoom = await createSimClients(sim);
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await pages?.close();
-  await zoom?.close();
-  await sim?.close();
-});
+const rig = useRealSdkRig();
 
 describe('real Meeting SDK: what reaches Zoom', () => {
   it('sends our meeting number, display name, passcode, signature and ZAK, and reports the refusal', async () => {
-    const zak = await zoom.clients.meetingTokens.mintZak(zoom.clients.credentials.botUser ?? '');
-    const signature = await zoom.clients.signatures.sign(MEETING);
+    const zak = await rig.zoom.clients.meetingTokens.mintZak(rig.zoom.clients.credentials.botUser ?? '');
+    const signature = await rig.zoom.clients.signatures.sign(MEETING);
     const { page, log, form, result, seen, logLines } = await joinThroughRealSdk({
-      browser,
-      pagesOrigin: pages.origin,
+      browser: rig.browser,
+      pagesOrigin: rig.pages.origin,
       params: {
         meetingNumber: MEETING,
         signature,
@@ -63,7 +37,7 @@ describe('real Meeting SDK: what reaches Zoom', () => {
     expect(form.get('passWord')).toBe(PASSCODE);
     expect(form.get('signature')).toBe(signature);
     expect(form.get('ztk')).toBe(zak);
-    expect(form.get('apiKey')).toBe(zoom.clients.credentials.sdkKey);
+    expect(form.get('apiKey')).toBe(rig.zoom.clients.credentials.sdkKey);
     expect(form.get('signatureType')).toBe('sdk');
     expect(form.has('obfToken')).toBe(false);
 
@@ -86,12 +60,12 @@ describe('real Meeting SDK: what reaches Zoom', () => {
   });
 
   it('sends an OBF token instead of a ZAK when joining on behalf of a user', async () => {
-    const user = zoom.clients.credentials.botUser ?? '';
-    const obfToken = await zoom.clients.meetingTokens.mintObf(user, MEETING);
-    const signature = await zoom.clients.signatures.sign(MEETING);
+    const user = rig.zoom.clients.credentials.botUser ?? '';
+    const obfToken = await rig.zoom.clients.meetingTokens.mintObf(user, MEETING);
+    const signature = await rig.zoom.clients.signatures.sign(MEETING);
     const { page, form, result } = await joinThroughRealSdk({
-      browser,
-      pagesOrigin: pages.origin,
+      browser: rig.browser,
+      pagesOrigin: rig.pages.origin,
       params: { meetingNumber: MEETING, signature, userName: NAME, obfToken, customerKey: 'bot-contract-2' },
       answer: { status: false, errorCode: 13299, errorMessage: 'Token has expired.' },
     });

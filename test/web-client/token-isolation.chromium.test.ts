@@ -1,14 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, Frame } from 'puppeteer-core';
+import type { Frame } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePageBuilds, pageBuildDir } from '../../runner/web/page-build.js';
-import { type RunningPageServer, startPageServer } from '../../runner/web/page-server.js';
-import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestChromium } from '../helpers/chromium.js';
 import { joinThroughRealSdk } from '../helpers/real-sdk-page.js';
-import { startTestSim } from '../helpers/sim.js';
-import { createSimClients, type SimClients } from '../helpers/sim-clients.js';
+import { useRealSdkRig } from '../helpers/real-sdk-rig.js';
 
 /**
  * A bot page may end up hosting third-party iframes (Zoom's own apps, a hostile meeting chat link).
@@ -22,15 +17,11 @@ const FRAME_HTML = `<!doctype html><meta charset="utf-8"><script>
   addEventListener('message', (e) => { window.received.push(JSON.stringify(e.data)); });
 </script><p>third party</p>`;
 
-let sim: RunningSim;
-let zoom: SimClients;
-let pages: RunningPageServer;
-let browser: Browser;
+const rig = useRealSdkRig();
 let foreign: Server;
 let foreignOrigin: string;
 
 beforeAll(async () => {
-  await ensurePageBuilds(['zoom']);
   foreign = createServer((_req, res) => {
     // A cross-origin document may be framed by a COEP page only if it opts in the same way.
     res.writeHead(200, {
@@ -42,31 +33,21 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
   foreignOrigin = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`;
-  [sim, pages, browser] = await Promise.all([
-    startTestSim(),
-    startPageServer({ buildDir: pageBuildDir() }),
-    startTestChromium(),
-  ]);
-  zoom = await createSimClients(sim);
-}, 180_000);
+});
 
 afterAll(async () => {
-  await browser?.close();
-  await pages?.close();
-  await zoom?.close();
-  await sim?.close();
   await new Promise((resolve) => foreign?.close(resolve));
 });
 
 describe('tokens handed to the bot page', () => {
   it('are unreachable from a cross-origin iframe and appear in no URL, console or log line', async () => {
-    const zak = await zoom.clients.meetingTokens.mintZak(zoom.clients.credentials.botUser ?? '');
-    const signature = await zoom.clients.signatures.sign(MEETING);
+    const zak = await rig.zoom.clients.meetingTokens.mintZak(rig.zoom.clients.credentials.botUser ?? '');
+    const signature = await rig.zoom.clients.signatures.sign(MEETING);
     const passcode = 'secret-passcode-42';
     let frame: Frame | undefined;
     const { page, seen, logLines } = await joinThroughRealSdk({
-      browser,
-      pagesOrigin: pages.origin,
+      browser: rig.browser,
+      pagesOrigin: rig.pages.origin,
       allowOrigins: [foreignOrigin],
       params: {
         meetingNumber: MEETING,

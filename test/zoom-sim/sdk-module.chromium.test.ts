@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestChromium } from '../helpers/chromium.js';
 import { useSim } from '../helpers/sim-harness.js';
 
 /** The browser module in real Chromium, against a real sim: join, see Connected, leave. */
@@ -20,21 +21,7 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   const script = bundled.outputFiles[0]?.text ?? '';
-  browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    // pipe: Chromium exits with this process even if the test is killed.
-    pipe: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await startTestChromium();
   page = await browser.newPage();
   await page.setContent('<!doctype html><div id="root"></div>');
   await page.addScriptTag({ content: script });
