@@ -1,6 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { type RunningHttpServer, startHttpServer } from '../http/http-server.js';
 import { registerPageRoutes } from './page-routes.js';
 
 export interface RunningPageServer {
@@ -16,17 +15,9 @@ export async function startPageServer(options: {
 }): Promise<RunningPageServer> {
   const app = new Hono();
   registerPageRoutes(app, { buildDir: options.buildDir });
-  const host = options.host ?? '127.0.0.1';
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
+  const server: RunningHttpServer = await startHttpServer(app, {
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      }),
-  };
+  return { origin: server.url, close: () => server.close() };
 }

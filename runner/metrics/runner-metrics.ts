@@ -1,0 +1,60 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { BOT_STATES } from '../../shared/bot-states.js';
+
+/**
+ * Every metric of one process, on its own registry (not prom-client's global one), so tests and
+ * several components in one process never collide.
+ */
+export class RunnerMetrics {
+  readonly registry = new Registry();
+
+  readonly botsByState = new Gauge({
+    name: 'zbr_bots',
+    help: 'Bots held by this process, by state.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly joinSeconds = new Histogram({
+    name: 'zbr_join_seconds',
+    help: 'From a bot starting to mint to in_meeting.',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly rejoinGapSeconds = new Histogram({
+    name: 'zbr_rejoin_gap_seconds',
+    help: 'From losing the meeting to in_meeting again.',
+    buckets: [0.25, 0.5, 1, 1.5, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly rejoins = new Counter({
+    name: 'zbr_rejoins_total',
+    help: 'Returns to a meeting after a drop.',
+    registers: [this.registry],
+  });
+  readonly ends = new Counter({
+    name: 'zbr_bot_ends_total',
+    help: 'Bots ended, by end reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly zoomApiCalls = new Counter({
+    name: 'zbr_zoom_api_calls_total',
+    help: 'Zoom API calls, by operation and HTTP status.',
+    labelNames: ['operation', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly chromiumMemoryBytes = new Gauge({
+    name: 'zbr_chromium_memory_bytes',
+    help: 'Resident memory of this process’s Chromium process trees.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'zbr_process_' });
+    for (const state of BOT_STATES) this.botsByState.set({ state }, 0);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
