@@ -1,0 +1,105 @@
+/**
+ * Lua for `BotStore`: each change to a bot is one script, so the view, its indexes, the dedupe and
+ * same-user claims and the published event can never disagree, whichever processes race.
+ *
+ * A bot's record is JSON `{view, meta}`; `meta` holds what callers never see: `createdMs` (index
+ * score), `dedupe` and `claim` (the Redis keys this bot holds, released when it ends) and `wasIn`
+ * (it has been in the meeting, so entering `rejoining` counts as a rejoin).
+ *
+ * The scripts read keys named by stored data (claims, other bots' views), which Redis Cluster would
+ * refuse; this runner targets a single Redis (or a primary with replicas), as BullMQ's docs advise
+ * for queues without hash tags.
+ */
+
+/**
+ * KEYS: 1 new bot's record, 2 all-bots index, 3 its state index.
+ * ARGV: 1 id, 2 record JSON, 3 createdMs, 4 dedupe key or '', 5 claim key or '', 6 record key
+ * prefix, 7 events channel, 8 event message.
+ * Returns {'created'|'duplicate'|'conflict'|'exists', id}: 'duplicate' and 'conflict' name the live
+ * bot already holding the dedupe key or the Zoom user.
+ */
+export const CREATE_SCRIPT = `
+local function isLive(id)
+  local raw = redis.call('GET', ARGV[6] .. id)
+  if not raw then return false end
+  return cjson.decode(raw).view.state ~= 'ended'
+end
+if ARGV[4] ~= '' then
+  local holder = redis.call('GET', ARGV[4])
+  if holder and isLive(holder) then return {'duplicate', holder} end
+end
+if ARGV[5] ~= '' then
+  local holder = redis.call('GET', ARGV[5])
+  if holder and isLive(holder) then return {'conflict', holder} end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists', ARGV[1]} end
+if ARGV[4] ~= '' then redis.call('SET', ARGV[4], ARGV[1]) end
+if ARGV[5] ~= '' then redis.call('SET', ARGV[5], ARGV[1]) end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('PUBLISH', ARGV[7], ARGV[8])
+return {'created', ARGV[1]}
+`;
+
+/**
+ * KEYS: 1 bot's record, 2 all-bots index, 3 its leave flag.
+ * ARGV: 1 id, 2 change JSON (a StateChange), 3 now ISO, 4 ended retention ms, 5 event limit,
+ * 6 state index prefix, 7 events channel, 8 record key prefix.
+ * Returns {'recorded'|'ignored'|'missing', view JSON or ''}.
+ *
+ * Ignored: anything after `ended` (a late message from a worker that lost the bot), and anything but
+ * `ended` after `leaving` (a leave was asked for; the transition table allows nothing else).
+ */
+export const RECORD_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'missing', ''} end
+local rec = cjson.decode(raw)
+local view = rec.view
+local old = view.state
+local change = cjson.decode(ARGV[2])
+if old == 'ended' or (old == 'leaving' and change.state ~= 'ended') then
+  return {'ignored', cjson.encode(view)}
+end
+local now = ARGV[3]
+local event = {at = now, state = change.state}
+if change.reason then event.reason = change.reason
+elseif change.state == 'ended' and change.endReason then event.reason = change.endReason end
+if change.code ~= nil then event.code = change.code end
+table.insert(view.events, event)
+local limit = tonumber(ARGV[5])
+while #view.events > limit do table.remove(view.events, 1) end
+view.state = change.state
+view.updatedAt = now
+if change.state == 'in_meeting' then rec.meta.wasIn = true end
+if change.attempts ~= nil then view.attempts = change.attempts
+elseif change.state == 'joining' then view.attempts = view.attempts + 1 end
+if change.rejoins ~= nil then view.rejoins = change.rejoins
+elseif change.state == 'rejoining' and rec.meta.wasIn then view.rejoins = view.rejoins + 1 end
+redis.call('ZREM', ARGV[6] .. old, ARGV[1])
+redis.call('ZADD', ARGV[6] .. change.state, rec.meta.createdMs, ARGV[1])
+if change.state == 'ended' then
+  view.endReason = change.endReason or 'internal_error'
+  if change.code ~= nil then view.endCode = change.code end
+  if change.endDetail then view.endDetail = change.endDetail end
+  for _, field in ipairs({'dedupe', 'claim'}) do
+    local key = rec.meta[field]
+    if key and redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+  end
+  redis.call('SET', KEYS[1], cjson.encode(rec), 'PX', ARGV[4])
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  -- Ended views expire; their index entries go here, a few of the oldest per ended bot, so the
+  -- indexes shrink as fast as bots end even when nobody lists.
+  for _, id in ipairs(redis.call('ZRANGE', ARGV[6] .. 'ended', 0, 9)) do
+    if redis.call('EXISTS', ARGV[8] .. id) == 0 then
+      redis.call('ZREM', KEYS[2], id)
+      redis.call('ZREM', ARGV[6] .. 'ended', id)
+    end
+  end
+else
+  redis.call('SET', KEYS[1], cjson.encode(rec))
+end
+local encoded = cjson.encode(view)
+redis.call('PUBLISH', ARGV[7], cjson.encode({id = ARGV[1], state = change.state, at = now, view = view}))
+return {'recorded', encoded}
+`;

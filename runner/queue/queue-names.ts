@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { BotState } from '../../shared/bot-states.js';
+
+/** The one BullMQ queue of bot jobs. BullMQ keeps it under `<prefix>:bots:*`. */
+export const BOT_QUEUE_NAME = 'bots';
+/** Job name of every bot job (BullMQ wants one; the data says what to do). */
+export const BOT_JOB_NAME = 'join';
+
+/**
+ * BullMQ priorities: lower runs first, 0 would mean "no priority" (a plain FIFO list that BullMQ
+ * serves before every prioritized job), so both kinds are prioritized and a rejoin always beats a
+ * new join. Rejoins keep a bot's seat in a meeting it was already in; new joins can wait a moment.
+ */
+export const REJOIN_PRIORITY = 1;
+export const NEW_JOIN_PRIORITY = 1000;
+
+/**
+ * Redis layout of the queue layer, next to BullMQ's own `<prefix>:bots:*` keys (never under them:
+ * BullMQ owns that namespace and its job keys are `<prefix>:bots:<jobId>`).
+ */
+export function queueKeys(prefix: string) {
+  return {
+    /** JSON `{view, meta}` of one bot; expires a while after the bot ended. */
+    bot: (id: string) => `${prefix}:botview:${id}`,
+    botPrefix: `${prefix}:botview:`,
+    /** Sorted set id → createdAt ms, every bot whose view is kept. */
+    allIndex: `${prefix}:botindex:all`,
+    /** Sorted set id → createdAt ms, bots now in `state`. */
+    stateIndex: (state: BotState) => `${prefix}:botindex:state:${state}`,
+    stateIndexPrefix: `${prefix}:botindex:state:`,
+    /** The live bot holding a caller's `dedupeKey` (hashed: keys are caller text of any shape). */
+    dedupe: (dedupeKey: string) => `${prefix}:dedupe:${sha256(dedupeKey)}`,
+    /** The live bot holding a Zoom user in a meeting (contract §3: one user, one seat). */
+    claim: (meetingNumber: string, user: string) => `${prefix}:claim:${meetingNumber}:${sha256(user)}`,
+    /** Set when a leave was asked for: read by the worker holding the bot, even after a missed message. */
+    leave: (id: string) => `${prefix}:leave:${id}`,
+    /** Pub/sub: every state change, JSON `{id, state, at, view}`. */
+    eventsChannel: `${prefix}:bot-events`,
+    /** Pub/sub: ids of bots asked to leave. */
+    leaveChannel: `${prefix}:bot-leave`,
+    /** Per-deployment random key material when no JOB_ENCRYPTION_KEY is configured (sim/embedded). */
+    randomJobKey: `${prefix}:job-key:random`,
+    /** Present once any process ran with JOB_ENCRYPTION_KEY: key-less producers are then refused. */
+    configuredJobKey: `${prefix}:job-key:configured`,
+  };
+}
+export type QueueKeys = ReturnType<typeof queueKeys>;
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
