@@ -20,15 +20,23 @@ export interface QueueLayer {
 
 /** The queue layer on a fresh prefix; closed and its keys deleted when the test finishes. */
 export function makeQueueLayer(
-  options: Partial<Pick<BotStoreOptions, 'endedRetentionMs' | 'now'>> = {},
+  options: Partial<Pick<BotStoreOptions, 'endedRetentionMs' | 'now'>> & { newId?: () => string } = {},
 ): QueueLayer {
   const prefix = uniquePrefix();
   const redis = connectTestRedis();
   const queue = createBotQueue({ connection: redis, prefix });
-  const store = new BotStore({ redis, prefix, queue, ...options });
+  const { newId, ...storeOptions } = options;
+  const store = new BotStore({ redis, prefix, queue, ...storeOptions });
   const leaves = new LeaveChannel({ redis, prefix });
   const crypto = jobCryptoFromKey(TEST_JOB_KEY);
-  const service = new BotService({ queue, store, leaves, crypto: async () => crypto });
+  const service = new BotService({
+    queue,
+    store,
+    leaves,
+    crypto: async () => crypto,
+    ...(options.now ? { now: options.now } : {}),
+    ...(newId ? { newId } : {}),
+  });
   onTestFinished(async () => {
     await queue.close();
     await deletePrefix(redis, prefix);
