@@ -2,11 +2,8 @@ import { Redis } from 'ioredis';
 import type { BotRequestInput } from '../../shared/bot-request.js';
 import type { BotEvent, BotView } from '../../shared/bot-view.js';
 import type { BotListPage } from '../queue/bot-list.js';
-import { createBotQueue } from '../queue/bot-queue.js';
-import { type BotListInput, BotService, type EnqueueResult } from '../queue/bot-service.js';
-import { BotStore } from '../queue/bot-store.js';
-import { type JobCrypto, resolveJobCrypto } from '../queue/job-crypto.js';
-import { LeaveChannel } from '../queue/leave-channel.js';
+import type { BotListInput, EnqueueResult } from '../queue/bot-service.js';
+import { createQueueLayer } from '../queue/queue-layer.js';
 
 export type { BotRequestInput } from '../../shared/bot-request.js';
 export type { BotState } from '../../shared/bot-states.js';
@@ -21,6 +18,7 @@ export {
 } from '../queue/bot-errors.js';
 export type { BotListPage } from '../queue/bot-list.js';
 export type { BotListInput, EnqueueResult } from '../queue/bot-service.js';
+export { JobKeyMismatchError } from '../queue/job-crypto.js';
 
 export interface BotClientOptions {
   /** The runner's REDIS_URL. */
@@ -32,7 +30,7 @@ export interface BotClientOptions {
    * client without it is refused at its first call rather than queueing bots no worker can read.
    */
   jobEncryptionKey?: string;
-  /** ZOOM_BOT_USER, if the runner sets it: see the same-user rule in the README. */
+  /** ZOOM_BOT_USER, if the runner sets it: the default ZAK user then claims that user's seat (contract §3). */
   serviceUser?: string;
 }
 
@@ -54,29 +52,18 @@ export interface BotClient {
 /**
  * The producer library (`zoom-bot-runner/client`): queue bots from another Node service straight
  * into the runner's Redis, with the validation and answers of the HTTP API (both wrap `BotService`).
- * Opens one Redis connection, lazily, on the first call.
+ * Opens one Redis connection, lazily, on the first call; the job-data key is resolved then too.
  */
 export function createBotClient(options: BotClientOptions): BotClient {
-  const prefix = options.queuePrefix ?? 'zbr';
   // `lazyConnect`: creating a client does no I/O, so it can be built at module load.
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  const queue = createBotQueue({ connection: redis, prefix });
-  const store = new BotStore({ redis, prefix, queue });
-  let crypto: Promise<JobCrypto> | undefined;
-  const service = new BotService({
-    queue,
-    store,
-    leaves: new LeaveChannel({ redis, prefix }),
-    crypto: () => {
-      crypto ??= resolveJobCrypto({ redis, prefix, jobEncryptionKey: options.jobEncryptionKey });
-      // A failed resolve (Redis down, key missing) is not kept: the next call tries again.
-      crypto.catch(() => {
-        crypto = undefined;
-      });
-      return crypto;
-    },
+  const layer = createQueueLayer({
+    redis,
+    prefix: options.queuePrefix ?? 'zbr',
+    jobEncryptionKey: options.jobEncryptionKey,
     serviceUser: options.serviceUser,
   });
+  const { service } = layer;
   let closing: Promise<void> | undefined;
   return {
     enqueue: (request) => service.enqueue(request),
@@ -87,7 +74,7 @@ export function createBotClient(options: BotClientOptions): BotClient {
     close: () => {
       closing ??= (async () => {
         try {
-          await queue.close();
+          await layer.close();
         } catch {
           // Closing what never connected can fail; the connection below still closes.
         }

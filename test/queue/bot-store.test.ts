@@ -139,4 +139,21 @@ describe('bot store', () => {
     await expect(layer.service.list({ limit: 0 })).rejects.toBeInstanceOf(BotRequestError);
     await expect(layer.service.list({ cursor: 'nonsense' })).rejects.toMatchObject({ field: 'cursor' });
   });
+
+  it('drops ended bots from listing and indexes once their views expire', async () => {
+    const layer = makeQueueLayer({ endedRetentionMs: 50 });
+    const gone = (await layer.service.enqueue(request())).bot.id;
+    const kept = (await layer.service.enqueue(request())).bot.id;
+    await layer.store.record(gone, { state: 'ended', endReason: 'alone' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect((await layer.service.list()).items.map((b) => b.id)).toEqual([kept]);
+    expect(await layer.service.list({ state: 'ended' })).toEqual({ items: [] });
+    expect(await layer.redis.zscore(layer.store.keys.allIndex, gone)).toBeNull();
+    // Ending another bot also prunes expired entries of the ended index, without any listing.
+    const third = (await layer.service.enqueue(request())).bot.id;
+    await layer.store.record(third, { state: 'ended', endReason: 'alone' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await layer.store.record(kept, { state: 'ended', endReason: 'alone' });
+    expect(await layer.redis.zscore(layer.store.keys.stateIndex('ended'), third)).toBeNull();
+  });
 });

@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import { type BotQueue, createBotQueue } from './bot-queue.js';
+import { BotService } from './bot-service.js';
+import { BotStore } from './bot-store.js';
+import { type JobCrypto, resolveJobCrypto } from './job-crypto.js';
+import { LeaveChannel } from './leave-channel.js';
+
+export interface QueueLayerOptions {
+  /** Commands only; the caller closes it. Workers build their own BullMQ `Worker` connection. */
+  redis: Redis;
+  /** QUEUE_PREFIX. */
+  prefix: string;
+  /** JOB_ENCRYPTION_KEY (required in Zoom mode; see `resolveJobCrypto` for sim and embedded). */
+  jobEncryptionKey?: string | undefined;
+  /** ZOOM_BOT_USER, for the same-user rule. */
+  serviceUser?: string | undefined;
+  /** How long ended bots stay readable (default 7 days). */
+  endedRetentionMs?: number | undefined;
+}
+
+export interface QueueLayer {
+  queue: BotQueue;
+  store: BotStore;
+  leaves: LeaveChannel;
+  service: BotService;
+  /** Resolved on first use and kept; a failed resolve is retried on the next call. */
+  crypto(): Promise<JobCrypto>;
+  /** Closes the BullMQ queue (not the caller's connection). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The queue layer of one process (API, worker, producer library), wired once on one connection. */
+export function createQueueLayer(options: QueueLayerOptions): QueueLayer {
+  const { redis, prefix } = options;
+  const queue = createBotQueue({ connection: redis, prefix });
+  const store = new BotStore({
+    redis,
+    prefix,
+    queue,
+    ...(options.endedRetentionMs !== undefined ? { endedRetentionMs: options.endedRetentionMs } : {}),
+  });
+  const leaves = new LeaveChannel({ redis, prefix });
+  let resolving: Promise<JobCrypto> | undefined;
+  const crypto = (): Promise<JobCrypto> => {
+    if (!resolving) {
+      const attempt = resolveJobCrypto({ redis, prefix, jobEncryptionKey: options.jobEncryptionKey });
+      resolving = attempt;
+      attempt.catch(() => {
+        if (resolving === attempt) resolving = undefined;
+      });
+    }
+    return resolving;
+  };
+  const service = new BotService({ queue, store, leaves, crypto, serviceUser: options.serviceUser });
+  let closing: Promise<void> | undefined;
+  return {
+    queue,
+    store,
+    leaves,
+    service,
+    crypto,
+    close: () => {
+      closing ??= queue.close();
+      return closing;
+    },
+  };
+}
