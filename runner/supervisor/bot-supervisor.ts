@@ -1,8 +1,6 @@
 import type { BotRequest } from '../../shared/bot-request.js';
 import type { BotState } from '../../shared/bot-states.js';
-import type { PageJoinParams } from '../../shared/bridge.js';
 import type { EndReason } from '../../shared/end-reasons.js';
-import { GENERIC_CODE, GENERIC_REFUSAL_RETRIES } from '../../shared/sdk-signals.js';
 import type { BotPage } from '../browser/bot-page.js';
 import type { Logger } from '../log/logger.js';
 import { isZoomError } from '../zoom/zoom-errors.js';
@@ -10,51 +8,19 @@ import { type AttemptContext, AttemptFollower, type BotTimers } from './attempt.
 import type { AttemptEnd, Departure, InboxItem } from './attempt-types.js';
 import { BotLifecycle } from './bot-lifecycle.js';
 import { Inbox } from './inbox.js';
-import type { BotRecorder, Clock, CredentialSource, JoinCredentials, OurBots, PageSource } from './ports.js';
-import { RejoinPolicy } from './rejoin-policy.js';
-import { type ResolvedSettings, resolveSettings, type SupervisorSettings } from './supervisor-settings.js';
-
-export type BotOutcome =
-  | { kind: 'ended'; reason: EndReason; code?: number; detail?: string }
-  /** The bot left its meeting for another worker: requeue the job for an immediate rejoin. */
-  | { kind: 'handoff' };
-
-/** Where a job starts: new, or picked up again after a worker crash or a handoff. */
-export type StartSituation =
-  | { kind: 'fresh' }
-  | {
-      kind: 'resume';
-      /** The bot view's state when the job was picked up again. */
-      state: BotState;
-      /** The bot had been in the meeting: its first way back counts as a rejoin. */
-      wasInMeeting: boolean;
-      attempts: number;
-      rejoins: number;
-      /** If `state` is `leaving`: the reason it was leaving for. Default `left_by_request`. */
-      leavingFor?: EndReason;
-    };
-
-export interface SupervisorPorts {
-  credentials: CredentialSource;
-  pages: PageSource;
-  recorder: BotRecorder;
-  ourBots: OurBots;
-  clock: Clock;
-}
-
-export interface BotSupervisorOptions {
-  botId: string;
-  request: BotRequest;
-  ports: SupervisorPorts;
-  settings: SupervisorSettings;
-  logger: Logger;
-  /** Default `{kind: 'fresh'}`. */
-  start?: StartSituation;
-}
+import { joinParams } from './join-params.js';
+import type { JoinCredentials } from './ports.js';
+import { RejoinPolicy, type RetryDecision } from './rejoin-policy.js';
+import { STOPPED, untilStopped } from './stoppable.js';
+import { type ResolvedSettings, resolveSettings } from './supervisor-settings.js';
+import type {
+  BotOutcome,
+  BotSupervisorOptions,
+  StartSituation,
+  SupervisorPorts,
+} from './supervisor-types.js';
 
 type RetryEnd = Extract<AttemptEnd, { kind: 'retry' }>;
-
-const STOPPED = Symbol('stopped');
 
 /**
  * One bot's life in one worker, as an explicit state machine over contract §4's states: mint, join,
@@ -78,8 +44,6 @@ export class BotSupervisor {
   private page: BotPage | undefined;
   private pageSeq = 0;
   private offPage: (() => void) | undefined;
-  private genericRefusals = 0;
-  private authoriserAbsentSince: number | undefined;
   private started = false;
 
   constructor(options: BotSupervisorOptions) {
@@ -97,11 +61,7 @@ export class BotSupervisor {
       resume?.state ?? 'queued',
       resume ?? { attempts: 0, rejoins: 0 },
     );
-    this.policy = new RejoinPolicy(
-      this.settings.rejoinMax,
-      this.settings.rejoinBackoffMs,
-      this.settings.maxBackoffMs,
-    );
+    this.policy = new RejoinPolicy(this.settings);
     this.timers = {
       everInMeeting: resume?.wasInMeeting ?? false,
       firstInMeetingAt: undefined,
@@ -160,7 +120,10 @@ export class BotSupervisor {
       this.enterMinting();
       let credentials: JoinCredentials | typeof STOPPED;
       try {
-        credentials = await this.untilStopped(this.ports.credentials.mint(this.botId, this.request));
+        credentials = await untilStopped(
+          this.stopper.signal,
+          this.ports.credentials.mint(this.botId, this.request),
+        );
       } catch (error) {
         const outcome = await this.mintFailed(error);
         if (outcome) return outcome;
@@ -170,7 +133,11 @@ export class BotSupervisor {
 
       let page: BotPage | typeof STOPPED;
       try {
-        page = await this.untilStopped(this.ports.pages.open(this.botId), (late) => void late.close());
+        page = await untilStopped(
+          this.stopper.signal,
+          this.ports.pages.open(this.botId),
+          (late) => void late.close(),
+        );
       } catch (error) {
         const outcome = await this.retry({ kind: 'retry', cause: 'page_failed', detail: errorName(error) });
         if (outcome) return outcome;
@@ -180,9 +147,12 @@ export class BotSupervisor {
       const seq = this.adoptPage(page);
 
       this.lifecycle.countAttempt();
-      this.lifecycle.transition('joining', this.authoriserAbsentSince ? { reason: 'fresh OBF' } : {});
+      this.lifecycle.transition('joining', this.policy.awaitingAuthoriser ? { reason: 'fresh OBF' } : {});
       try {
-        const joined = await this.untilStopped(page.join(this.joinParams(credentials)));
+        const joined = await untilStopped(
+          this.stopper.signal,
+          page.join(joinParams(this.botId, this.request, credentials)),
+        );
         if (joined === STOPPED && this.departure) return this.departWithPage(page, this.departure);
       } catch (error) {
         const outcome = await this.retry({ kind: 'retry', cause: 'page_failed', detail: errorName(error) });
@@ -219,21 +189,6 @@ export class BotSupervisor {
     this.lifecycle.transition('minting');
   }
 
-  private joinParams(credentials: JoinCredentials): PageJoinParams {
-    const r = this.request;
-    return {
-      meetingNumber: r.meetingNumber,
-      signature: credentials.signature,
-      userName: r.displayName,
-      customerKey: this.botId,
-      ...(r.passcode !== undefined ? { password: r.passcode } : {}),
-      ...(credentials.zak !== undefined ? { zak: credentials.zak } : {}),
-      ...(credentials.obfToken !== undefined ? { obfToken: credentials.obfToken } : {}),
-      ...(r.registrantToken !== undefined ? { tk: r.registrantToken } : {}),
-      ...(r.email !== undefined ? { userEmail: r.email } : {}),
-    };
-  }
-
   private attemptContext(): AttemptContext {
     return {
       botId: this.botId,
@@ -245,11 +200,7 @@ export class BotSupervisor {
       settings: this.settings,
       timers: this.timers,
       departure: () => this.departure,
-      onInMeeting: () => {
-        this.policy.reset();
-        this.genericRefusals = 0;
-        this.authoriserAbsentSince = undefined;
-      },
+      onInMeeting: () => this.policy.reset(),
     };
   }
 
@@ -260,48 +211,27 @@ export class BotSupervisor {
       return this.endNow('internal_error', undefined, `mint: ${errorName(error)}`);
     }
     this.logger.warn({ code: error.code, retryable: error.retryable }, 'minting failed');
-    if (!error.retryable) return this.endNow('auth_failed', undefined, error.code);
-    const delay = this.policy.next();
-    if (delay === 'exhausted') return this.endNow('auth_failed', undefined, error.code);
-    this.lifecycle.transition('rejoining', { reason: error.code });
-    await this.pause(delay);
-    return undefined;
+    return this.follow(this.policy.afterMintError(error));
   }
 
-  /** Closes the attempt's page and waits before the next try, or ends when the budget is spent. */
+  /** Closes the attempt's page, then waits for the next try or ends, as the rejoin policy decides. */
   private async retry(end: RetryEnd): Promise<BotOutcome | undefined> {
     await this.closePage();
-    this.logger.info({ cause: end.cause, code: end.code }, 'join attempt over; trying again');
-    if (end.cause === 'authoriser_absent') {
-      const now = this.ports.clock.now();
-      this.authoriserAbsentSince ??= now;
-      const left =
-        (this.settings.authoriserAbsentMs ?? Number.POSITIVE_INFINITY) - (now - this.authoriserAbsentSince);
-      if (left <= 0) return this.endNow('authoriser_absent_timeout', end.code, end.detail);
-      // The bot stays `joining` while the authoriser is awaited; the next try mints a fresh OBF token.
-      await this.pause(Math.min(this.settings.obfRetryMs, left));
-      return undefined;
+    this.logger.info({ cause: end.cause, code: end.code }, 'join attempt over');
+    return this.follow(this.policy.afterAttempt(end, this.timers.everInMeeting, this.ports.clock.now()));
+  }
+
+  private async follow(decision: RetryDecision): Promise<BotOutcome | undefined> {
+    if (decision.kind === 'end') return this.endNow(decision.reason, decision.code, decision.detail);
+    if (decision.show === 'rejoining') {
+      this.lifecycle.transition('rejoining', {
+        reason: decision.reason,
+        ...(decision.code !== undefined ? { code: decision.code } : {}),
+      });
     }
-    let delay: number | 'exhausted';
-    if (end.cause === 'generic_refusal') {
-      this.genericRefusals += 1;
-      if (this.genericRefusals > GENERIC_REFUSAL_RETRIES) {
-        return this.endNow('join_refused', end.code ?? GENERIC_CODE, end.detail);
-      }
-      delay = this.settings.rejoinBackoffMs;
-    } else {
-      delay = this.policy.next();
+    if (decision.ms > 0 && !this.stopper.signal.aborted) {
+      await this.ports.clock.sleep(decision.ms, this.stopper.signal);
     }
-    if (delay === 'exhausted') {
-      if (this.timers.everInMeeting) return this.endNow('rejoin_limit', end.code, end.detail ?? end.cause);
-      if (end.code !== undefined) return this.endNow('join_refused', end.code, end.detail);
-      return this.endNow('internal_error', undefined, end.detail ?? end.cause);
-    }
-    this.lifecycle.transition('rejoining', {
-      reason: end.cause,
-      ...(end.code !== undefined ? { code: end.code } : {}),
-    });
-    await this.pause(delay);
     return undefined;
   }
 
@@ -387,32 +317,6 @@ export class BotSupervisor {
       await page.close();
     } catch (error) {
       this.logger.warn({ err: errorName(error) }, 'closing the page failed');
-    }
-  }
-
-  private async pause(ms: number): Promise<void> {
-    if (ms > 0 && !this.stopper.signal.aborted) await this.ports.clock.sleep(ms, this.stopper.signal);
-  }
-
-  /** `work`, or `STOPPED` as soon as a departure is asked for; a late result goes to `discard`. */
-  private async untilStopped<T>(work: Promise<T>, discard?: (late: T) => void): Promise<T | typeof STOPPED> {
-    const signal = this.stopper.signal;
-    let onStop: (() => void) | undefined;
-    const stopped = new Promise<typeof STOPPED>((resolve) => {
-      onStop = () => resolve(STOPPED);
-      if (signal.aborted) onStop();
-      else signal.addEventListener('abort', onStop, { once: true });
-    });
-    try {
-      const result = await Promise.race([work, stopped]);
-      if (result === STOPPED)
-        work.then(
-          (late) => discard?.(late),
-          () => {},
-        );
-      return result;
-    } finally {
-      if (onStop) signal.removeEventListener('abort', onStop);
     }
   }
 }
