@@ -31,7 +31,7 @@ export interface LifecycleCounters {
 /**
  * One bot's state, in one private field, changed only by `transition`. The new state is taken at once
  * (before the caller's side effect), and the record is queued behind the earlier ones so the bot's
- * events stay in order. Recording never blocks the bot: during a Redis outage the supervisor must keep
+ * events stay in order. `logger` is expected to carry the bot id (a pino child). Recording never blocks the bot: during a Redis outage the supervisor must keep
  * following the meeting, so a failed record is logged and the state in memory stays authoritative.
  */
 export class BotLifecycle {
@@ -84,13 +84,13 @@ export class BotLifecycle {
     this.#state = to;
     const change: StateChange = { state: to, ...detail, attempts: this.#attempts, rejoins: this.#rejoins };
     this.logger.info(
-      { botId: this.botId, from, to, reason: detail.reason, code: detail.code, endReason: detail.endReason },
+      { from, to, reason: detail.reason, code: detail.code, endReason: detail.endReason },
       'bot state',
     );
     this.#recording = this.#recording.then(() =>
       this.recorder.record(this.botId, change).catch((error: unknown) => {
         this.logger.warn(
-          { botId: this.botId, state: to, err: error instanceof Error ? error.message : String(error) },
+          { state: to, err: error instanceof Error ? error.message : String(error) },
           'could not record a bot state change',
         );
       }),

@@ -211,17 +211,19 @@ export class BotSupervisor {
       return this.endNow('internal_error', undefined, `mint: ${errorName(error)}`);
     }
     this.logger.warn({ code: error.code, retryable: error.retryable }, 'minting failed');
-    return this.follow(this.policy.afterMintError(error));
+    return this.applyDecision(this.policy.afterMintError(error));
   }
 
   /** Closes the attempt's page, then waits for the next try or ends, as the rejoin policy decides. */
   private async retry(end: RetryEnd): Promise<BotOutcome | undefined> {
     await this.closePage();
     this.logger.info({ cause: end.cause, code: end.code }, 'join attempt over');
-    return this.follow(this.policy.afterAttempt(end, this.timers.everInMeeting, this.ports.clock.now()));
+    return this.applyDecision(
+      this.policy.afterAttempt(end, this.timers.everInMeeting, this.ports.clock.now()),
+    );
   }
 
-  private async follow(decision: RetryDecision): Promise<BotOutcome | undefined> {
+  private async applyDecision(decision: RetryDecision): Promise<BotOutcome | undefined> {
     if (decision.kind === 'end') return this.endNow(decision.reason, decision.code, decision.detail);
     if (decision.show === 'rejoining') {
       this.lifecycle.transition('rejoining', {

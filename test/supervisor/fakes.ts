@@ -1,8 +1,9 @@
 import type { BotPage, BotPageEvent } from '../../runner/browser/bot-page.js';
 import { BotSupervisor } from '../../runner/supervisor/bot-supervisor.js';
-import type { Clock, JoinCredentials, StateChange } from '../../runner/supervisor/ports.js';
+import type { JoinCredentials, StateChange } from '../../runner/supervisor/ports.js';
 import type { SupervisorSettings } from '../../runner/supervisor/supervisor-settings.js';
 import type { StartSituation } from '../../runner/supervisor/supervisor-types.js';
+import { systemClock } from '../../runner/supervisor/system-clock.js';
 import { type BotRequestInput, botRequestSchema } from '../../shared/bot-request.js';
 import type { BotState } from '../../shared/bot-states.js';
 import type { PageJoinParams, PageParticipant } from '../../shared/bridge.js';
@@ -82,21 +83,6 @@ export const OUR_OTHER_BOT: PageParticipant = { userId: 3, userName: 'Other Bot'
 
 export const connect = (page: FakePage) => page.change('Connected');
 
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
-
 export interface HarnessOptions {
   request?: Partial<BotRequestInput>;
   settings?: Partial<SupervisorSettings>;
@@ -164,7 +150,7 @@ export function harness(options: HarnessOptions = {}) {
         },
       },
       ourBots: { isOurs: (_meeting, p) => p.customerKey?.startsWith('our-') === true },
-      clock: realClock,
+      clock: systemClock,
     },
   });
   const abort = new AbortController();

@@ -30,6 +30,7 @@ describe('supervisor: joining', () => {
     // Never a token, signature or passcode in the logs.
     const logs = h.logLines.join('');
     expect(logs).toContain('bot state');
+    expect(logs).toContain(BOT_ID);
     expect(logs).not.toMatch(/SECRET/);
   });
 
