@@ -27,6 +27,9 @@ export class PuppeteerBotPage implements BotPage {
   private readonly emitter = new EventEmitter<{ event: [BotPageEvent] }>();
   private closing: Promise<void> | undefined;
   private readyReport: Extract<PageMessage, { type: 'ready' }> | undefined;
+  private detachBrowser: () => void = () => {};
+  private readonly goneListeners: (() => void)[] = [];
+  private gone = false;
 
   private constructor(
     private readonly context: BrowserContext,
@@ -67,7 +70,30 @@ export class PuppeteerBotPage implements BotPage {
       this.emit(parsed.data);
     });
     this.page.on('error', (error) => this.emit({ type: 'crashed', message: error.message }));
-    this.page.on('close', () => this.emit({ type: 'closed' }));
+    this.page.on('close', () => {
+      this.emit({ type: 'closed' });
+      this.markGone();
+    });
+    // A dead Chromium takes its pages without a 'close' event: tell the supervisor it crashed.
+    const browser = this.page.browser();
+    const onDisconnected = () => {
+      this.emit({ type: 'crashed', message: 'browser process gone' });
+      this.markGone();
+    };
+    browser.once('disconnected', onDisconnected);
+    this.detachBrowser = () => browser.off('disconnected', onDisconnected);
+  }
+
+  /** Calls `listener` once, when the page is gone: closed by us, by Chromium, or with its browser. */
+  onceGone(listener: () => void): void {
+    if (this.gone) listener();
+    else this.goneListeners.push(listener);
+  }
+
+  private markGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    for (const listener of this.goneListeners.splice(0)) listener();
   }
 
   private emit(event: BotPageEvent): void {
@@ -171,12 +197,14 @@ export class PuppeteerBotPage implements BotPage {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.detachBrowser();
       try {
         await this.context.close();
       } catch {
         // Already gone with its browser.
       }
       this.emitter.removeAllListeners();
+      this.markGone();
     })();
     return this.closing;
   }

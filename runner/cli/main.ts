@@ -2,6 +2,7 @@
 import { CliUsageError, type Command } from './command.js';
 import { runDoctorCommand } from './doctor-command.js';
 import { runSimCommand } from './sim-command.js';
+import { runWorkerCommand } from './worker-command.js';
 
 const COMMANDS: Record<string, Command> = {
   doctor: {
@@ -9,6 +10,10 @@ const COMMANDS: Record<string, Command> = {
     run: (args, env) => runDoctorCommand(args, env),
   },
   sim: { summary: 'Run zoom-sim, a local stand-in for Zoom (REST, OAuth, meetings).', run: runSimCommand },
+  worker: {
+    summary: 'Run bots: take jobs from the queue and keep bots in their meetings.',
+    run: runWorkerCommand,
+  },
 };
 
 function usage(): string {

@@ -24,6 +24,8 @@ export interface CredentialSource {
    * `runner/zoom/zoom-errors.ts` (their `code` becomes the bot's `endDetail` with `auth_failed`).
    */
   mint(botId: string, request: BotRequest): Promise<JoinCredentials>;
+  /** Frees what the bot held across attempts (its pool user in the meeting), once it has ended. */
+  release?(botId: string, request: BotRequest): Promise<void>;
 }
 
 export interface PageSource {

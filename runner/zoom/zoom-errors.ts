@@ -175,3 +175,15 @@ export class PoolExhaustedError extends ZoomError {
 export function isZoomError(error: unknown): error is ZoomError {
   return error instanceof ZoomError;
 }
+
+/** A bot asks for `auth: callback` but this deployment has no TOKEN_CALLBACK_SECRET to sign with. */
+export class TokenCallbackNotConfiguredError extends ZoomError {
+  readonly code = 'token_callback_not_configured';
+  readonly retryable = false;
+}
+
+/** A bot asks for the service user's ZAK but ZOOM_BOT_USER is not set (Zoom mode). */
+export class ServiceUserMissingError extends ZoomError {
+  readonly code = 'zoom_bot_user_missing';
+  readonly retryable = false;
+}

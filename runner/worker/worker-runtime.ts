@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { freemem } from 'node:os';
+import { Hono } from 'hono';
+import { Redis } from 'ioredis';
+import { BrowserPool } from '../browser/browser-pool.js';
+import type { Config } from '../config/config-table.js';
+import type { Mode } from '../config/mode.js';
+import { registerHealthRoutes } from '../http/health-routes.js';
+import { type RunningHttpServer, startHttpServer } from '../http/http-server.js';
+import type { Logger } from '../log/logger.js';
+import { registerMetricsRoute } from '../metrics/metrics-route.js';
+import { RunnerMetrics } from '../metrics/runner-metrics.js';
+import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
+import { pageBuildDir } from '../web/page-build.js';
+import { PAGE_PATHS, registerPageRoutes } from '../web/page-routes.js';
+import { createZoomClients, resolveZoomCredentials } from '../zoom/zoom-credentials.js';
+import { BotWorker } from './bot-worker.js';
+import { ZoomCredentialSource } from './credential-source.js';
+import { OurBotsDirectory } from './our-bots-directory.js';
+
+export interface WorkerRuntime {
+  readonly http: RunningHttpServer;
+  readonly worker: BotWorker;
+  readonly pool: BrowserPool;
+  readonly layer: QueueLayer;
+  /** SIGTERM: stop taking bots, hand them off or drain, then release everything. */
+  shutdown(mode: 'handoff' | 'drain'): Promise<void>;
+}
+
+/** MemAvailable counts reclaimable cache, unlike os.freemem(); read it where Linux offers it. */
+export function availableMemoryMb(): number {
+  try {
+    const match = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (match?.[1]) return Number(match[1]) / 1024;
+  } catch {
+    // Not Linux: fall through.
+  }
+  return freemem() / 1024 / 1024;
+}
+
+/**
+ * Composition root of a worker process: Zoom clients, the queue layer, Chromium, and one HTTP server
+ * on API_PORT for /livez, /readyz, /metrics and the bot pages its own Chromium loads.
+ */
+export async function startWorkerRuntime(options: {
+  config: Config;
+  mode: Exclude<Mode, { kind: 'embedded' }>;
+  logger: Logger;
+  name?: string;
+}): Promise<WorkerRuntime> {
+  const { config, mode, logger } = options;
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  const credentials = await resolveZoomCredentials(config, mode);
+  const clients = createZoomClients({ config, credentials, redis, logger });
+  const layer = createQueueLayer({
+    redis,
+    prefix: config.QUEUE_PREFIX,
+    jobEncryptionKey: config.JOB_ENCRYPTION_KEY,
+    serviceUser: credentials.botUser,
+  });
+  const metrics = new RunnerMetrics();
+  const app = new Hono();
+  registerPageRoutes(app, { buildDir: pageBuildDir() });
+  registerMetricsRoute(app, metrics);
+  let worker: BotWorker | undefined;
+  let shuttingDown = false;
+  registerHealthRoutes(app, {
+    redis: async () => (await redis.ping()) === 'PONG',
+    accepting: () => worker?.accepting() ?? false,
+    shuttingDown: () => shuttingDown,
+  });
+  const http = await startHttpServer(app, { port: config.API_PORT });
+  const sdk = mode.kind === 'sim' ? 'sim' : 'zoom';
+  const pool = new BrowserPool({
+    chromium: { executablePath: config.CHROMIUM_PATH, extraArgs: config.CHROMIUM_ARGS },
+    botsPerBrowser: config.BOTS_PER_BROWSER,
+    pageUrl: http.url + PAGE_PATHS.page(sdk),
+    init: {
+      assetPath: http.url + PAGE_PATHS.sdkAssets,
+      ...(mode.kind === 'sim' ? { webEndpoint: new URL(mode.simUrl).host } : {}),
+    },
+    warmPages: 1,
+    logger,
+  });
+  worker = new BotWorker({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    layer,
+    credentials: new ZoomCredentialSource(clients),
+    pages: pool,
+    ourBots: new OurBotsDirectory(redis, config.QUEUE_PREFIX),
+    settings: { reconnectGraceMs: config.RECONNECT_GRACE_MS, leaveTimeoutMs: 5_000 },
+    logger,
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    hasCapacity: () => availableMemoryMb() >= config.WORKER_MIN_FREE_MEMORY_MB,
+  });
+  await worker.start();
+  pool.topUp();
+  const running = worker;
+  let stopping: Promise<void> | undefined;
+  return {
+    http,
+    worker: running,
+    pool,
+    layer,
+    shutdown: (shutdownMode) => {
+      stopping ??= (async () => {
+        shuttingDown = true;
+        await running.shutdown(shutdownMode, config.SHUTDOWN_GRACE_SEC * 1000);
+        await pool.close();
+        await layer.close();
+        await http.close();
+        redis.disconnect();
+      })();
+      return stopping;
+    },
+  };
+}

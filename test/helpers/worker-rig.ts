@@ -1,0 +1,65 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { Config } from '../../runner/config/config-table.js';
+import { loadConfig } from '../../runner/config/load-config.js';
+import { requireConfiguredMode } from '../../runner/config/mode.js';
+import { ensurePageBuilds } from '../../runner/web/page-build.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../runner/worker/worker-runtime.js';
+import type { RunningSim } from '../../zoom-sim/server.js';
+import { captureLogger } from './capture-logger.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from './redis.js';
+import { useSim } from './sim-harness.js';
+
+export interface WorkerRig {
+  readonly sim: ReturnType<typeof useSim>;
+  readonly runtime: WorkerRuntime;
+  readonly config: Config;
+  /** Environment for a worker in a child process: same sim, Redis prefix. */
+  env(extra?: Record<string, string>): Record<string, string>;
+  logLines: string[];
+}
+
+/**
+ * For one test file: a zoom-sim, and a real worker (Chromium, BullMQ, Redis under a private prefix)
+ * in this process, serving the sim page build. Everything is closed and deleted afterwards.
+ */
+export function useWorkerRig(env: Record<string, string> = {}): WorkerRig {
+  const sim = useSim();
+  const prefix = uniquePrefix();
+  const { logger, lines } = captureLogger('info');
+  let runtime: WorkerRuntime | undefined;
+  let config: Config | undefined;
+  const baseEnv = (simInstance: RunningSim, extra: Record<string, string> = {}) => ({
+    ZOOM_SIM_URL: simInstance.url,
+    QUEUE_PREFIX: prefix,
+    API_PORT: '0',
+    WORKER_MIN_FREE_MEMORY_MB: '0',
+    RECONNECT_GRACE_MS: '3000',
+    SHUTDOWN_GRACE_SEC: '5',
+    ...env,
+    ...extra,
+  });
+  beforeAll(async () => {
+    await ensurePageBuilds(['sim']);
+    config = loadConfig(baseEnv(sim.sim));
+    runtime = await startWorkerRuntime({ config, mode: requireConfiguredMode(config, 'test'), logger });
+  }, 180_000);
+  afterAll(async () => {
+    await runtime?.shutdown('handoff');
+    const redis = connectTestRedis();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  }, 60_000);
+  return {
+    sim,
+    get runtime() {
+      if (!runtime) throw new Error('worker not started');
+      return runtime;
+    },
+    get config() {
+      if (!config) throw new Error('worker not started');
+      return config;
+    },
+    env: (extra) => baseEnv(sim.sim, extra),
+    logLines: lines,
+  };
+}
