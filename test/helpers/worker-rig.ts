@@ -12,6 +12,10 @@ import { useSim } from './sim-harness.js';
 export interface WorkerRig {
   readonly sim: ReturnType<typeof useSim>;
   readonly runtime: WorkerRuntime;
+  /** Starts the in-process worker now (for files that start it themselves). */
+  startWorker(): Promise<WorkerRuntime>;
+  /** Stops the in-process worker if it runs (handoff). */
+  stopWorker(): Promise<void>;
   readonly config: Config;
   /** Environment for a worker in a child process: same sim, Redis prefix. */
   env(extra?: Record<string, string>): Record<string, string>;
@@ -22,7 +26,10 @@ export interface WorkerRig {
  * For one test file: a zoom-sim, and a real worker (Chromium, BullMQ, Redis under a private prefix)
  * in this process, serving the sim page build. Everything is closed and deleted afterwards.
  */
-export function useWorkerRig(env: Record<string, string> = {}): WorkerRig {
+export function useWorkerRig(
+  env: Record<string, string> = {},
+  options: { startWorker?: boolean } = {},
+): WorkerRig {
   const sim = useSim();
   const prefix = uniquePrefix();
   const { logger, lines } = captureLogger('info');
@@ -38,10 +45,14 @@ export function useWorkerRig(env: Record<string, string> = {}): WorkerRig {
     ...env,
     ...extra,
   });
-  beforeAll(async () => {
-    await ensurePageBuilds(['sim']);
+  const startWorker = async (): Promise<WorkerRuntime> => {
     config = loadConfig(baseEnv(sim.sim));
     runtime = await startWorkerRuntime({ config, mode: requireConfiguredMode(config, 'test'), logger });
+    return runtime;
+  };
+  beforeAll(async () => {
+    await ensurePageBuilds(['sim']);
+    if (options.startWorker !== false) await startWorker();
   }, 180_000);
   afterAll(async () => {
     await runtime?.shutdown('handoff');
@@ -58,6 +69,11 @@ export function useWorkerRig(env: Record<string, string> = {}): WorkerRig {
     get config() {
       if (!config) throw new Error('worker not started');
       return config;
+    },
+    startWorker,
+    stopWorker: async () => {
+      await runtime?.shutdown('handoff');
+      runtime = undefined;
     },
     env: (extra) => baseEnv(sim.sim, extra),
     logLines: lines,

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { createQueueLayer } from '../../runner/queue/queue-layer.js';
+import { connectTestRedis } from '../helpers/redis.js';
+import { overlappingBotCopies } from '../helpers/sim-invariants.js';
+import { isAlive, spawnWorker } from '../helpers/worker-process.js';
+import { useWorkerRig } from '../helpers/worker-rig.js';
+
+/**
+ * Workers die and are deployed over while bots sit in meetings. A bot must come back from another
+ * worker within seconds, and no meeting may hold a ghost (a copy left by the dead worker's Chromium).
+ */
+const rig = useWorkerRig({}, { startWorker: false });
+
+async function producer() {
+  const redis = connectTestRedis();
+  const layer = createQueueLayer({ redis, prefix: rig.env().QUEUE_PREFIX ?? '' });
+  return {
+    service: layer.service,
+    close: async () => {
+      await layer.close();
+      redis.disconnect();
+    },
+  };
+}
+
+async function participantsOf(meetingNumber: string, botId: string) {
+  const view = await rig.sim.meeting(meetingNumber);
+  return view.participants.filter((p) => p.customerKey === botId && p.state === 'in_meeting');
+}
+
+describe('worker failover', () => {
+  it('worker killed with -9: its Chromium dies with it and a second worker brings the bot back', async () => {
+    const { service, close } = await producer();
+    const first = spawnWorker(rig.env());
+    try {
+      await first.ready;
+      const meeting = await rig.sim.createMeeting();
+      const { bot } = await service.enqueue({
+        meetingNumber: meeting.number,
+        displayName: 'Survivor',
+        auth: { type: 'zak' },
+      });
+      await expect
+        .poll(async () => (await service.get(bot.id)).state, { timeout: 30_000 })
+        .toBe('in_meeting');
+      const [before] = await participantsOf(meeting.number, bot.id);
+      const chromium = first.descendants();
+      expect(chromium.length).toBeGreaterThan(0);
+
+      first.child.kill('SIGKILL');
+      await first.exited;
+      // No ghost: Chromium was launched over a pipe and exits with its worker.
+      await expect.poll(() => chromium.filter(isAlive), { timeout: 10_000 }).toEqual([]);
+      await expect.poll(async () => participantsOf(meeting.number, bot.id), { timeout: 10_000 }).toEqual([]);
+
+      const killedAt = Date.now();
+      await rig.startWorker();
+      await expect
+        .poll(async () => (await participantsOf(meeting.number, bot.id)).length, { timeout: 40_000 })
+        .toBe(1);
+      const backAfterMs = Date.now() - killedAt;
+      const [after] = await participantsOf(meeting.number, bot.id);
+      expect(after?.tokenId).not.toBe(before?.tokenId);
+      await expect.poll(async () => (await service.get(bot.id)).rejoins, { timeout: 10_000 }).toBe(1);
+      expect(backAfterMs).toBeLessThan(40_000);
+      expect(overlappingBotCopies(await rig.sim.meeting(meeting.number))).toEqual([]);
+      await service.leave(bot.id);
+      await expect.poll(async () => (await service.get(bot.id)).state, { timeout: 15_000 }).toBe('ended');
+    } finally {
+      if (first.child.exitCode === null) first.child.kill('SIGKILL');
+      await close();
+    }
+  }, 120_000);
+
+  it('SIGTERM in handoff mode: the bot leaves, is requeued and rejoins from another worker at once', async () => {
+    await rig.stopWorker();
+    const { service, close } = await producer();
+    const leaving = spawnWorker(rig.env());
+    try {
+      await leaving.ready;
+      const meeting = await rig.sim.createMeeting();
+      const { bot } = await service.enqueue({
+        meetingNumber: meeting.number,
+        displayName: 'Handed Off',
+        auth: { type: 'zak' },
+      });
+      await expect
+        .poll(async () => (await service.get(bot.id)).state, { timeout: 30_000 })
+        .toBe('in_meeting');
+      await rig.startWorker();
+
+      const termAt = Date.now();
+      leaving.child.kill('SIGTERM');
+      expect(await leaving.exited).toBe(0);
+      expect(Date.now() - termAt).toBeLessThan(Number(rig.env().SHUTDOWN_GRACE_SEC) * 1000 + 3_000);
+      await expect
+        .poll(async () => (await participantsOf(meeting.number, bot.id)).length, { timeout: 15_000 })
+        .toBe(1);
+      // Requeued ahead of new joins: back within a few seconds, not after a stall timeout.
+      expect(Date.now() - termAt).toBeLessThan(10_000);
+      await expect
+        .poll(async () => {
+          const view = await service.get(bot.id);
+          return {
+            state: view.state,
+            rejoins: view.rejoins,
+            events: view.events.map((e) => e.state).join(' '),
+          };
+        })
+        .toMatchObject({ state: 'in_meeting', rejoins: 1 });
+      expect(overlappingBotCopies(await rig.sim.meeting(meeting.number))).toEqual([]);
+      await service.leave(bot.id);
+    } finally {
+      if (leaving.child.exitCode === null) leaving.child.kill('SIGKILL');
+      await close();
+    }
+  }, 120_000);
+});
