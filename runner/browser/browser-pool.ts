@@ -34,6 +34,7 @@ const HARD_KILL_AFTER_MS = 5_000;
 export class BrowserPool implements PageSource {
   private readonly browsers: PooledBrowser[] = [];
   private readonly warm: PuppeteerBotPage[] = [];
+  private readonly byBot = new Map<string, PuppeteerBotPage>();
   private launching: Promise<PooledBrowser> | undefined;
   private warming = 0;
   private closing: Promise<void> | undefined;
@@ -41,11 +42,20 @@ export class BrowserPool implements PageSource {
   constructor(private readonly options: BrowserPoolOptions) {}
 
   /** Hands out a warm page if one is ready, else makes one; then warms a replacement. */
-  async open(_botId: string): Promise<BotPage> {
+  async open(botId: string): Promise<BotPage> {
     if (this.closing) throw new Error('browser pool is closed');
     const page = this.warm.shift() ?? (await this.createPage());
+    this.byBot.set(botId, page);
+    page.onceGone(() => {
+      if (this.byBot.get(botId) === page) this.byBot.delete(botId);
+    });
     this.topUp();
     return page;
+  }
+
+  /** The page a bot has now, for diagnostics (a screenshot of what the bot sees) and tests. */
+  pageOf(botId: string): PuppeteerBotPage | undefined {
+    return this.byBot.get(botId);
   }
 
   /** Starts warming pages up to the target; failures only log (the next open makes its own). */
