@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { freemem } from 'node:os';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { BrowserPool } from '../browser/browser-pool.js';
+import { hasCapacity } from '../browser/free-memory.js';
 import type { Config } from '../config/config-table.js';
 import type { Mode } from '../config/mode.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
@@ -12,7 +11,7 @@ import { registerMetricsRoute } from '../metrics/metrics-route.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
 import { pageBuildDir } from '../web/page-build.js';
-import { PAGE_PATHS, registerPageRoutes } from '../web/page-routes.js';
+import { registerPageRoutes } from '../web/page-routes.js';
 import { createZoomClients, resolveZoomCredentials } from '../zoom/zoom-credentials.js';
 import { BotWorker } from './bot-worker.js';
 import { ZoomCredentialSource } from './credential-source.js';
@@ -25,17 +24,6 @@ export interface WorkerRuntime {
   readonly layer: QueueLayer;
   /** SIGTERM: stop taking bots, hand them off or drain, then release everything. */
   shutdown(mode: 'handoff' | 'drain'): Promise<void>;
-}
-
-/** MemAvailable counts reclaimable cache, unlike os.freemem(); read it where Linux offers it. */
-export function availableMemoryMb(): number {
-  try {
-    const match = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-    if (match?.[1]) return Number(match[1]) / 1024;
-  } catch {
-    // Not Linux: fall through.
-  }
-  return freemem() / 1024 / 1024;
 }
 
 /**
@@ -74,11 +62,9 @@ export async function startWorkerRuntime(options: {
   const pool = new BrowserPool({
     chromium: { executablePath: config.CHROMIUM_PATH, extraArgs: config.CHROMIUM_ARGS },
     botsPerBrowser: config.BOTS_PER_BROWSER,
-    pageUrl: http.url + PAGE_PATHS.page(sdk),
-    init: {
-      assetPath: http.url + PAGE_PATHS.sdkAssets,
-      ...(mode.kind === 'sim' ? { webEndpoint: new URL(mode.simUrl).host } : {}),
-    },
+    pageOrigin: http.url,
+    sdk,
+    ...(mode.kind === 'sim' ? { webEndpoint: new URL(mode.simUrl).host } : {}),
     warmPages: 1,
     logger,
   });
@@ -93,7 +79,7 @@ export async function startWorkerRuntime(options: {
     settings: { reconnectGraceMs: config.RECONNECT_GRACE_MS, leaveTimeoutMs: 5_000 },
     logger,
     ...(options.name !== undefined ? { name: options.name } : {}),
-    hasCapacity: () => availableMemoryMb() >= config.WORKER_MIN_FREE_MEMORY_MB,
+    hasCapacity: () => hasCapacity(config.WORKER_MIN_FREE_MEMORY_MB),
   });
   await worker.start();
   pool.topUp();
