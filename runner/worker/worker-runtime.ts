@@ -73,7 +73,7 @@ export async function startWorkerRuntime(options: {
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
     layer,
-    credentials: new ZoomCredentialSource(clients),
+    credentials: new ZoomCredentialSource(clients, { logger }),
     pages: pool,
     ourBots: new OurBotsDirectory(redis, config.QUEUE_PREFIX),
     settings: { reconnectGraceMs: config.RECONNECT_GRACE_MS, leaveTimeoutMs: 5_000 },

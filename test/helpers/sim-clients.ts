@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../runner/config/config-table.js';
 import { loadConfig } from '../../runner/config/load-config.js';
 import { requireConfiguredMode } from '../../runner/config/mode.js';
+import type { Logger } from '../../runner/log/logger.js';
 import {
   createZoomClients,
   resolveZoomCredentials,
@@ -21,12 +22,13 @@ export interface SimClients {
 export async function createSimClients(
   sim: RunningSim,
   env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
 ): Promise<SimClients> {
   const prefix = uniquePrefix();
   const config = loadConfig({ ZOOM_SIM_URL: sim.url, QUEUE_PREFIX: prefix, ...env });
   const redis = connectTestRedis();
   const credentials = await resolveZoomCredentials(config, requireConfiguredMode(config, 'test'));
-  const clients = createZoomClients({ config, credentials, redis });
+  const clients = createZoomClients({ config, credentials, redis, ...options });
   return {
     config,
     clients,
