@@ -15,7 +15,13 @@ export default defineConfig({
       {
         // Each Chromium suite starts its own browsers: on 2 cores they run one file at a time.
         extends: true,
-        test: { name: 'chromium', include: [CHROMIUM_TESTS], fileParallelism: false, maxWorkers: 1 },
+        test: {
+          name: 'chromium',
+          include: [CHROMIUM_TESTS],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 60_000,
+        },
       },
     ],
   },
