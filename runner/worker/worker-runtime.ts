@@ -93,10 +93,20 @@ export async function startWorkerRuntime(options: {
     shutdown: (shutdownMode) => {
       stopping ??= (async () => {
         shuttingDown = true;
-        await running.shutdown(shutdownMode, config.SHUTDOWN_GRACE_SEC * 1000);
-        await pool.close();
-        await layer.close();
-        await http.close();
+        // Each step in its own try: a failing one must not keep Chromium or sockets alive.
+        const steps: [string, () => Promise<void>][] = [
+          ['bots', () => running.shutdown(shutdownMode, config.SHUTDOWN_GRACE_SEC * 1000)],
+          ['chromium', () => pool.close()],
+          ['queue', () => layer.close()],
+          ['http', () => http.close()],
+        ];
+        for (const [name, step] of steps) {
+          try {
+            await step();
+          } catch (error) {
+            logger.error({ step: name, err: (error as Error).message }, 'shutdown step failed');
+          }
+        }
         redis.disconnect();
       })();
       return stopping;
