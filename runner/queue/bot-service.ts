@@ -35,7 +35,7 @@ export interface EnqueueResult {
 }
 
 /** `GET /v1/bots` query; numbers may arrive as strings from a URL. */
-const listQuerySchema = z.strictObject({
+export const listQuerySchema = z.strictObject({
   state: botStateSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).max(200).optional(),
@@ -83,6 +83,7 @@ export class BotService {
         createdMs,
         dedupeKey: request.dedupeKey,
         zoomUser: claimedZoomUser(request.auth, this.options.serviceUser),
+        webhookUrl: request.webhookUrl,
       });
       if (outcome.kind === 'exists') continue;
       if (outcome.kind === 'conflict')

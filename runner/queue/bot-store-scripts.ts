@@ -12,9 +12,9 @@
  */
 
 /**
- * KEYS: 1 new bot's record, 2 all-bots index, 3 its state index.
+ * KEYS: 1 new bot's record, 2 all-bots index, 3 its state index, 4 events stream.
  * ARGV: 1 id, 2 record JSON, 3 createdMs, 4 dedupe key or '', 5 claim key or '', 6 record key
- * prefix, 7 events channel, 8 event message.
+ * prefix, 7 events channel, 8 event message, 9 stream cap (approximate MAXLEN), 10 webhook URL or ''.
  * Returns {'created'|'duplicate'|'conflict'|'exists', id}: 'duplicate' and 'conflict' name the live
  * bot already holding the dedupe key or the Zoom user.
  */
@@ -39,13 +39,14 @@ redis.call('SET', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('PUBLISH', ARGV[7], ARGV[8])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'id', ARGV[1], 'event', ARGV[8], 'url', ARGV[10])
 return {'created', ARGV[1]}
 `;
 
 /**
- * KEYS: 1 bot's record, 2 all-bots index, 3 its leave flag.
+ * KEYS: 1 bot's record, 2 all-bots index, 3 its leave flag, 4 events stream.
  * ARGV: 1 id, 2 change JSON (a StateChange), 3 now ISO, 4 ended retention ms, 5 event limit,
- * 6 state index prefix, 7 events channel, 8 record key prefix.
+ * 6 state index prefix, 7 events channel, 8 record key prefix, 9 stream cap (approximate MAXLEN).
  * Returns {'recorded'|'ignored'|'missing', view JSON or ''}.
  *
  * Ignored: anything after `ended` (a late message from a worker that lost the bot), and anything but
@@ -100,6 +101,8 @@ else
   redis.call('SET', KEYS[1], cjson.encode(rec))
 end
 local encoded = cjson.encode(view)
-redis.call('PUBLISH', ARGV[7], cjson.encode({id = ARGV[1], state = change.state, at = now, view = view}))
+local message = cjson.encode({id = ARGV[1], state = change.state, at = now, view = view})
+redis.call('PUBLISH', ARGV[7], message)
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'id', ARGV[1], 'event', message, 'url', rec.meta.webhookUrl or '')
 return {'recorded', encoded}
 `;

@@ -11,6 +11,13 @@ import { type QueueKeys, queueKeys } from './queue-names.js';
 /** Ended bots stay readable (API, `--follow`, webhooks' retries) this long by default. */
 export const DEFAULT_ENDED_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
+/**
+ * Entries kept in `<prefix>:bot-events-stream` (approximately: `MAXLEN ~`). It only has to cover
+ * the backlog of a webhook dispatcher that is down or behind; at a few KB per entry this bounds the
+ * stream to tens of MB (Redis runs `noeviction`, so nothing may grow without bound).
+ */
+export const BOT_EVENTS_STREAM_MAXLEN = 10_000;
+
 export const storedBotSchema = z.object({
   view: botViewSchema,
   meta: z.object({
@@ -18,6 +25,8 @@ export const storedBotSchema = z.object({
     dedupe: z.string().optional(),
     claim: z.string().optional(),
     wasIn: z.boolean().optional(),
+    /** The request's `webhookUrl` (not secret), copied into each stream entry for the dispatcher. */
+    webhookUrl: z.string().optional(),
   }),
 });
 type StoredBot = z.infer<typeof storedBotSchema>;
@@ -45,6 +54,8 @@ export interface NewBot {
   dedupeKey?: string | undefined;
   /** The Zoom user this bot will be in its meeting as, when that is known at enqueue. */
   zoomUser?: string | undefined;
+  /** Receives this bot's webhooks (contract §7), besides WEBHOOK_URL. */
+  webhookUrl?: string | undefined;
 }
 
 export type CreateOutcome =
@@ -59,7 +70,8 @@ export type CreateOutcome =
  * The bot views of contract §4 in Redis, and the production `BotRecorder`. Each bot is one JSON
  * string (`<prefix>:botview:<id>`), listed through sorted sets by creation time, overall and per
  * state; every change is one Lua script that also publishes `{id, state, at, view}` on
- * `<prefix>:bot-events`.
+ * `<prefix>:bot-events` and appends it to the capped stream `<prefix>:bot-events-stream` (what
+ * webhooks are delivered from: pub/sub loses whatever arrives while nobody listens).
  *
  * When a change ends a bot, the script also releases its dedupe key and same-user claim, so the
  * worker need not: recording `ended` is the one call that finishes a bot.
@@ -93,14 +105,20 @@ export class BotStore implements BotRecorder {
     const claim = bot.zoomUser === undefined ? '' : this.keys.claim(bot.meetingNumber, bot.zoomUser);
     const record: StoredBot = {
       view,
-      meta: { createdMs: bot.createdMs, ...(dedupe ? { dedupe } : {}), ...(claim ? { claim } : {}) },
+      meta: {
+        createdMs: bot.createdMs,
+        ...(dedupe ? { dedupe } : {}),
+        ...(claim ? { claim } : {}),
+        ...(bot.webhookUrl !== undefined ? { webhookUrl: bot.webhookUrl } : {}),
+      },
     };
     const [kind, id] = (await this.options.redis.eval(
       CREATE_SCRIPT,
-      3,
+      4,
       this.keys.bot(bot.id),
       this.keys.allIndex,
       this.keys.stateIndex(bot.state),
+      this.keys.eventsStream,
       bot.id,
       JSON.stringify(record),
       bot.createdMs,
@@ -109,6 +127,8 @@ export class BotStore implements BotRecorder {
       this.keys.botPrefix,
       this.keys.eventsChannel,
       JSON.stringify({ id: bot.id, state: bot.state, at, view }),
+      BOT_EVENTS_STREAM_MAXLEN,
+      bot.webhookUrl ?? '',
     )) as [string, string];
     if (kind === 'created') return { kind, view };
     if (kind === 'duplicate') return { kind, existingId: id };
@@ -125,10 +145,11 @@ export class BotStore implements BotRecorder {
   async apply(botId: string, change: StateChange): Promise<BotView | undefined> {
     const [outcome, json] = (await this.options.redis.eval(
       RECORD_SCRIPT,
-      3,
+      4,
       this.keys.bot(botId),
       this.keys.allIndex,
       this.keys.leave(botId),
+      this.keys.eventsStream,
       botId,
       JSON.stringify(change),
       new Date(this.now()).toISOString(),
@@ -137,6 +158,7 @@ export class BotStore implements BotRecorder {
       this.keys.stateIndexPrefix,
       this.keys.eventsChannel,
       this.keys.botPrefix,
+      BOT_EVENTS_STREAM_MAXLEN,
     )) as [string, string];
     if (outcome === 'missing') return undefined;
     const view = botViewSchema.parse(JSON.parse(json));

@@ -36,6 +36,11 @@ export function queueKeys(prefix: string) {
     leave: (id: string) => `${prefix}:leave:${id}`,
     /** Pub/sub: every state change, JSON `{id, state, at, view}`. */
     eventsChannel: `${prefix}:bot-events`,
+    /**
+     * Capped stream of the same changes (fields `id`, `event` = the pub/sub message, `url` = the
+     * bot's webhookUrl or ''), written in the same script: the durable source of webhooks.
+     */
+    eventsStream: `${prefix}:bot-events-stream`,
     /** Pub/sub: ids of bots asked to leave. */
     leaveChannel: `${prefix}:bot-leave`,
     /** Per-deployment random key material when no JOB_ENCRYPTION_KEY is configured (sim/embedded). */
