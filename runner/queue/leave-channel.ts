@@ -45,7 +45,9 @@ export class LeaveChannel {
    * the bots it holds. Resolves once subscribed, so no request after that is missed by this process.
    */
   async subscribe(onLeave: (botId: string) => void): Promise<LeaveSubscription> {
+    // The duplicate reconnects by itself; its errors are the command connection's to report.
     const subscriber = this.options.redis.duplicate();
+    subscriber.on('error', () => {});
     const channel = this.keys.leaveChannel;
     subscriber.on('message', (from: string, botId: string) => {
       if (from === channel) onLeave(botId);

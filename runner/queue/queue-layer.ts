@@ -33,6 +33,9 @@ export interface QueueLayer {
 export function createQueueLayer(options: QueueLayerOptions): QueueLayer {
   const { redis, prefix } = options;
   const queue = createBotQueue({ connection: redis, prefix });
+  // Connection errors surface on the shared connection (see runner/redis/redis-connection.ts);
+  // without a listener BullMQ prints each reconnect attempt.
+  queue.on('error', () => {});
   const store = new BotStore({
     redis,
     prefix,

@@ -1,11 +1,12 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { type BotJob, requeueForRejoin } from '../queue/bot-queue.js';
 import { parseJobData } from '../queue/job-data.js';
 import type { LeaveSubscription } from '../queue/leave-channel.js';
 import type { QueueLayer } from '../queue/queue-layer.js';
 import { BOT_QUEUE_NAME } from '../queue/queue-names.js';
+import { connectRedis } from '../redis/redis-connection.js';
 import { BotSupervisor } from '../supervisor/bot-supervisor.js';
 import type { CredentialSource, PageSource } from '../supervisor/ports.js';
 import type { SupervisorSettings } from '../supervisor/supervisor-settings.js';
@@ -49,7 +50,9 @@ export class BotWorker {
 
   constructor(private readonly options: BotWorkerOptions) {
     // BullMQ's blocking commands need a connection that retries forever (maxRetriesPerRequest null).
-    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.connection = connectRedis(options.redisUrl, options.logger, 'worker', {
+      maxRetriesPerRequest: null,
+    });
     this.worker = new Worker(
       BOT_QUEUE_NAME,
       (job, token, signal) => this.process(job as BotJob, token, signal),

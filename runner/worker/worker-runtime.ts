@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { Redis } from 'ioredis';
 import { BrowserPool } from '../browser/browser-pool.js';
 import { hasCapacity } from '../browser/free-memory.js';
 import type { Config } from '../config/config-table.js';
@@ -10,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { registerMetricsRoute } from '../metrics/metrics-route.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
+import { connectRedis } from '../redis/redis-connection.js';
 import { pageBuildDir } from '../web/page-build.js';
 import { registerPageRoutes } from '../web/page-routes.js';
 import { createZoomClients, resolveZoomCredentials } from '../zoom/zoom-credentials.js';
@@ -37,7 +37,7 @@ export async function startWorkerRuntime(options: {
   name?: string;
 }): Promise<WorkerRuntime> {
   const { config, mode, logger } = options;
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  const redis = connectRedis(config.REDIS_URL, logger, 'commands', { maxRetriesPerRequest: 2 });
   const credentials = await resolveZoomCredentials(config, mode);
   const clients = createZoomClients({ config, credentials, redis, logger });
   const layer = createQueueLayer({

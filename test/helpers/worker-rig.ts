@@ -12,8 +12,8 @@ import { useSim } from './sim-harness.js';
 export interface WorkerRig {
   readonly sim: ReturnType<typeof useSim>;
   readonly runtime: WorkerRuntime;
-  /** Starts the in-process worker now (for files that start it themselves). */
-  startWorker(): Promise<WorkerRuntime>;
+  /** Starts the in-process worker now (for files that start it themselves), with extra environment. */
+  startWorker(extra?: Record<string, string>): Promise<WorkerRuntime>;
   /** Stops the in-process worker if it runs (handoff). */
   stopWorker(): Promise<void>;
   readonly config: Config;
@@ -45,8 +45,8 @@ export function useWorkerRig(
     ...env,
     ...extra,
   });
-  const startWorker = async (): Promise<WorkerRuntime> => {
-    config = loadConfig(baseEnv(sim.sim));
+  const startWorker = async (extra: Record<string, string> = {}): Promise<WorkerRuntime> => {
+    config = loadConfig(baseEnv(sim.sim, extra));
     runtime = await startWorkerRuntime({ config, mode: requireConfiguredMode(config, 'test'), logger });
     return runtime;
   };
