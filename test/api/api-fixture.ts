@@ -1,0 +1,70 @@
+import { onTestFinished } from 'vitest';
+import { createApiApp } from '../../runner/api/api-app.js';
+import { loadConfig } from '../../runner/config/load-config.js';
+import { startHttpServer } from '../../runner/http/http-server.js';
+import { RunnerMetrics } from '../../runner/metrics/runner-metrics.js';
+import { createQueueLayer, type QueueLayer } from '../../runner/queue/queue-layer.js';
+import { captureLogger } from '../helpers/capture-logger.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis.js';
+
+export const API_KEY = 'test-key-0123456789';
+export const OTHER_KEY = 'other-key-abcdef';
+
+export interface ApiFixture {
+  url: string;
+  layer: QueueLayer;
+  logLines: string[];
+  /** fetch under `url` with the right key unless `headers` says otherwise. */
+  call(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+}
+
+/**
+ * The API over a real socket on a free port, on a fresh Redis prefix; everything is closed and the
+ * prefix deleted when the test finishes.
+ */
+export async function startApi(env: Record<string, string> = {}): Promise<ApiFixture> {
+  const prefix = uniquePrefix();
+  const config = loadConfig({ QUEUE_PREFIX: prefix, API_KEYS: `${API_KEY},${OTHER_KEY}`, ...env });
+  const redis = connectTestRedis();
+  const layer = createQueueLayer({
+    redis,
+    prefix,
+    jobEncryptionKey: 'test-job-encryption-key-0123456789abcdef',
+  });
+  const { logger, lines } = captureLogger('info');
+  const app = createApiApp({ layer, redis, config, logger, metrics: new RunnerMetrics(), pages: false });
+  const http = await startHttpServer(app, { port: 0, host: '127.0.0.1' });
+  onTestFinished(async () => {
+    await http.close();
+    await layer.close();
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+  return {
+    url: http.url,
+    layer,
+    logLines: lines,
+    call: (path, init = {}) => {
+      const { json, headers, ...rest } = init;
+      return fetch(`${http.url}${path}`, {
+        ...rest,
+        headers: {
+          Authorization: `Bearer ${API_KEY}`,
+          ...(json !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...(headers as Record<string, string> | undefined),
+        },
+        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+      });
+    },
+  };
+}
+
+/** A valid bot request; tests override what they look at. */
+export function botRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    meetingNumber: '123 4567 8901',
+    displayName: 'Notes bot',
+    auth: { type: 'none' },
+    ...overrides,
+  };
+}
