@@ -117,6 +117,12 @@ export class BotWorker {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const { layer, logger } = this.options;
+    if (this.options.hasCapacity && !this.options.hasCapacity() && token) {
+      // Taken just before the memory gate closed: give it back for a worker with room.
+      this.gateOnMemory(false);
+      await job.moveToDelayed(Date.now() + 1_000, token);
+      throw new DelayedError();
+    }
     const parsed = parseJobData(job.id, job.data, await layer.crypto());
     if (!parsed.ok) {
       logger.warn({ jobId: job.id, detail: parsed.detail }, 'malformed bot job');

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createQueueLayer } from '../../runner/queue/queue-layer.js';
-import { connectTestRedis } from '../helpers/redis.js';
 import { overlappingBotCopies } from '../helpers/sim-invariants.js';
 import { isAlive, spawnWorker } from '../helpers/worker-process.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
@@ -11,18 +9,6 @@ import { useWorkerRig } from '../helpers/worker-rig.js';
  */
 const rig = useWorkerRig({}, { startWorker: false });
 
-async function producer() {
-  const redis = connectTestRedis();
-  const layer = createQueueLayer({ redis, prefix: rig.env().QUEUE_PREFIX ?? '' });
-  return {
-    service: layer.service,
-    close: async () => {
-      await layer.close();
-      redis.disconnect();
-    },
-  };
-}
-
 async function participantsOf(meetingNumber: string, botId: string) {
   const view = await rig.sim.meeting(meetingNumber);
   return view.participants.filter((p) => p.customerKey === botId && p.state === 'in_meeting');
@@ -30,7 +16,7 @@ async function participantsOf(meetingNumber: string, botId: string) {
 
 describe('worker failover', () => {
   it('worker killed with -9: its Chromium dies with it and a second worker brings the bot back', async () => {
-    const { service, close } = await producer();
+    const { service, close } = await rig.openProducer();
     const first = spawnWorker(rig.env());
     try {
       await first.ready;
@@ -74,7 +60,7 @@ describe('worker failover', () => {
 
   it('SIGTERM in handoff mode: the bot leaves, is requeued and rejoins from another worker at once', async () => {
     await rig.stopWorker();
-    const { service, close } = await producer();
+    const { service, close } = await rig.openProducer();
     const leaving = spawnWorker(rig.env());
     try {
       await leaving.ready;

@@ -2,6 +2,8 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../../runner/config/config-table.js';
 import { loadConfig } from '../../runner/config/load-config.js';
 import { requireConfiguredMode } from '../../runner/config/mode.js';
+import type { BotService } from '../../runner/queue/bot-service.js';
+import { createQueueLayer } from '../../runner/queue/queue-layer.js';
 import { ensurePageBuilds } from '../../runner/web/page-build.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../runner/worker/worker-runtime.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
@@ -17,6 +19,8 @@ export interface WorkerRig {
   /** Stops the in-process worker if it runs (handoff). */
   stopWorker(): Promise<void>;
   readonly config: Config;
+  /** A producer of its own (the API's view of the queue), independent of any worker. */
+  openProducer(): Promise<{ service: BotService; close(): Promise<void> }>;
   /** Environment for a worker in a child process: same sim, Redis prefix. */
   env(extra?: Record<string, string>): Record<string, string>;
   logLines: string[];
@@ -74,6 +78,17 @@ export function useWorkerRig(
     stopWorker: async () => {
       await runtime?.shutdown('handoff');
       runtime = undefined;
+    },
+    openProducer: async () => {
+      const redis = connectTestRedis();
+      const layer = createQueueLayer({ redis, prefix });
+      return {
+        service: layer.service,
+        close: async () => {
+          await layer.close();
+          redis.disconnect();
+        },
+      };
     },
     env: (extra) => baseEnv(sim.sim, extra),
     logLines: lines,
