@@ -1,10 +1,18 @@
 #!/usr/bin/env node
+import { runApiCommand } from './api-command.js';
 import { CliUsageError, type Command } from './command.js';
 import { runDoctorCommand } from './doctor-command.js';
 import { runSimCommand } from './sim-command.js';
+import { runStartCommand } from './start-command.js';
 import { runWorkerCommand } from './worker-command.js';
 
 const COMMANDS: Record<string, Command> = {
+  start: {
+    summary:
+      'API, one worker and the dashboard in one process; with no Zoom configured, an embedded zoom-sim.',
+    run: runStartCommand,
+  },
+  api: { summary: 'Serve the HTTP API (/v1): queue, list and stop bots.', run: runApiCommand },
   doctor: {
     summary: 'Check the Zoom credentials: fetch a token, mint a ZAK, say plainly what is wrong.',
     run: (args, env) => runDoctorCommand(args, env),

@@ -43,6 +43,12 @@ export class RunnerMetrics {
     labelNames: ['operation', 'status'] as const,
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'zbr_webhook_deliveries_total',
+    help: 'Webhook events by what became of each try: delivered, retry, gave_up, rejected, refused, malformed.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly chromiumMemoryBytes = new Gauge({
     name: 'zbr_chromium_memory_bytes',
     help: 'Resident memory of this process’s Chromium process trees.',

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
+import type { Redis } from 'ioredis';
 import { BrowserPool } from '../browser/browser-pool.js';
 import { hasCapacity } from '../browser/free-memory.js';
 import type { Config } from '../config/config-table.js';
 import type { Mode } from '../config/mode.js';
-import { registerHealthRoutes } from '../http/health-routes.js';
+import { type Readiness, registerHealthRoutes } from '../http/health-routes.js';
 import { type RunningHttpServer, startHttpServer } from '../http/http-server.js';
 import type { Logger } from '../log/logger.js';
 import { registerMetricsRoute } from '../metrics/metrics-route.js';
@@ -27,37 +28,49 @@ export interface WorkerRuntime {
 }
 
 /**
+ * What a process that already serves HTTP (the `start` command) lends its worker: the server on
+ * API_PORT, whose app serves the bot pages and the health routes, and the queue layer on its Redis.
+ * Their owner closes them; the worker's shutdown leaves them open.
+ */
+export interface WorkerHost {
+  http: RunningHttpServer;
+  redis: Redis;
+  layer: QueueLayer;
+}
+
+/**
  * Composition root of a worker process: Zoom clients, the queue layer, Chromium, and one HTTP server
- * on API_PORT for /livez, /readyz, /metrics and the bot pages its own Chromium loads.
+ * on API_PORT for /livez, /readyz, /metrics and the bot pages its own Chromium loads (or the `host`'s).
  */
 export async function startWorkerRuntime(options: {
   config: Config;
   mode: Exclude<Mode, { kind: 'embedded' }>;
   logger: Logger;
   name?: string;
+  host?: WorkerHost;
 }): Promise<WorkerRuntime> {
-  const { config, mode, logger } = options;
-  const redis = connectRedis(config.REDIS_URL, logger, 'commands', { maxRetriesPerRequest: 2 });
+  const { config, mode, logger, host } = options;
+  const redis =
+    host?.redis ?? connectRedis(config.REDIS_URL, logger, 'commands', { maxRetriesPerRequest: 2 });
   const credentials = await resolveZoomCredentials(config, mode);
   const clients = createZoomClients({ config, credentials, redis, logger });
-  const layer = createQueueLayer({
-    redis,
-    prefix: config.QUEUE_PREFIX,
-    jobEncryptionKey: config.JOB_ENCRYPTION_KEY,
-    serviceUser: credentials.botUser,
-  });
-  const metrics = new RunnerMetrics();
-  const app = new Hono();
-  registerPageRoutes(app, { buildDir: pageBuildDir() });
-  registerMetricsRoute(app, metrics);
+  const layer =
+    host?.layer ??
+    createQueueLayer({
+      redis,
+      prefix: config.QUEUE_PREFIX,
+      jobEncryptionKey: config.JOB_ENCRYPTION_KEY,
+      serviceUser: credentials.botUser,
+    });
   let worker: BotWorker | undefined;
   let shuttingDown = false;
-  registerHealthRoutes(app, {
-    redis: async () => (await redis.ping()) === 'PONG',
-    accepting: () => worker?.accepting() ?? false,
-    shuttingDown: () => shuttingDown,
-  });
-  const http = await startHttpServer(app, { port: config.API_PORT });
+  const http =
+    host?.http ??
+    (await serveWorkerRoutes(config, {
+      redis: async () => (await redis.ping()) === 'PONG',
+      accepting: () => worker?.accepting() ?? false,
+      shuttingDown: () => shuttingDown,
+    }));
   const sdk = mode.kind === 'sim' ? 'sim' : 'zoom';
   const pool = new BrowserPool({
     chromium: { executablePath: config.CHROMIUM_PATH, extraArgs: config.CHROMIUM_ARGS },
@@ -97,9 +110,9 @@ export async function startWorkerRuntime(options: {
         const steps: [string, () => Promise<void>][] = [
           ['bots', () => running.shutdown(shutdownMode, config.SHUTDOWN_GRACE_SEC * 1000)],
           ['chromium', () => pool.close()],
-          ['queue', () => layer.close()],
-          ['http', () => http.close()],
         ];
+        // A host's server, layer and Redis are its own to close.
+        if (!host) steps.push(['queue', () => layer.close()], ['http', () => http.close()]);
         for (const [name, step] of steps) {
           try {
             await step();
@@ -107,9 +120,18 @@ export async function startWorkerRuntime(options: {
             logger.error({ step: name, err: (error as Error).message }, 'shutdown step failed');
           }
         }
-        redis.disconnect();
+        if (!host) redis.disconnect();
       })();
       return stopping;
     },
   };
+}
+
+/** A worker's own HTTP server: /livez, /readyz, /metrics and the bot pages. */
+async function serveWorkerRoutes(config: Config, readiness: Readiness): Promise<RunningHttpServer> {
+  const app = new Hono();
+  registerPageRoutes(app, { buildDir: pageBuildDir() });
+  registerMetricsRoute(app, new RunnerMetrics());
+  registerHealthRoutes(app, readiness);
+  return startHttpServer(app, { port: config.API_PORT });
 }

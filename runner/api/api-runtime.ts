@@ -1,0 +1,111 @@
+import type { Config } from '../config/config-table.js';
+import type { Mode } from '../config/mode.js';
+import { type RunningHttpServer, startHttpServer } from '../http/http-server.js';
+import type { Logger } from '../log/logger.js';
+import { RunnerMetrics } from '../metrics/runner-metrics.js';
+import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
+import { connectRedis } from '../redis/redis-connection.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../worker/worker-runtime.js';
+import { resolveZoomCredentials } from '../zoom/zoom-credentials.js';
+import { createApiApp } from './api-app.js';
+
+export interface ApiRuntime {
+  readonly http: RunningHttpServer;
+  readonly layer: QueueLayer;
+  /** The worker sharing this process and port (`start`); undefined for `api`. */
+  readonly worker: WorkerRuntime | undefined;
+  /** Not ready, then the worker's shutdown (handoff or drain), then the server, queue and Redis. */
+  shutdown(mode: 'handoff' | 'drain'): Promise<void>;
+}
+
+export interface ApiRuntimeOptions {
+  config: Config;
+  mode: Exclude<Mode, { kind: 'embedded' }>;
+  logger: Logger;
+  /** Keys instead of API_KEYS (the embedded `start` default generates one). */
+  apiKeys?: readonly string[] | undefined;
+  /** Also run a worker in this process, on the same port (`start`). */
+  worker?: { name: string } | undefined;
+}
+
+/**
+ * Composition root of `api` and `start`: one Redis connection and queue layer, the API app on
+ * API_PORT, and for `start` a worker lent that server (its Chromium loads the bot pages from it).
+ */
+export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRuntime> {
+  const { config, mode, logger } = options;
+  const redis = connectRedis(config.REDIS_URL, logger, 'commands', { maxRetriesPerRequest: 2 });
+  let worker: WorkerRuntime | undefined;
+  let shuttingDown = false;
+  let layer: QueueLayer | undefined;
+  let http: RunningHttpServer | undefined;
+  const release = async () => {
+    // Each in its own try: a failing step must not keep sockets or Redis open.
+    const steps: [string, () => Promise<void> | undefined][] = [
+      ['http', () => http?.close()],
+      ['queue', () => layer?.close()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ step: name, err: (error as Error).message }, 'shutdown step failed');
+      }
+    }
+    redis.disconnect();
+  };
+  try {
+    // The service user decides the same-user rule (contract §3), so the API needs it as the worker does.
+    const credentials = await resolveZoomCredentials(config, mode);
+    layer = createQueueLayer({
+      redis,
+      prefix: config.QUEUE_PREFIX,
+      jobEncryptionKey: config.JOB_ENCRYPTION_KEY,
+      serviceUser: credentials.botUser,
+    });
+    const app = createApiApp({
+      layer,
+      redis,
+      config,
+      logger,
+      metrics: new RunnerMetrics(),
+      apiKeys: options.apiKeys,
+      pages: options.worker !== undefined,
+      readiness: {
+        accepting: () => options.worker === undefined || (worker?.worker.accepting() ?? false),
+        shuttingDown: () => shuttingDown,
+      },
+    });
+    http = await startHttpServer(app, { port: config.API_PORT });
+    if (options.worker) {
+      worker = await startWorkerRuntime({
+        config,
+        mode,
+        logger,
+        name: options.worker.name,
+        host: { http, redis, layer },
+      });
+    }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  const running = { http, layer };
+  let stopping: Promise<void> | undefined;
+  return {
+    ...running,
+    worker,
+    shutdown: (shutdownMode) => {
+      stopping ??= (async () => {
+        shuttingDown = true;
+        try {
+          await worker?.shutdown(shutdownMode);
+        } catch (error) {
+          logger.error({ step: 'worker', err: (error as Error).message }, 'shutdown step failed');
+        }
+        await release();
+      })();
+      return stopping;
+    },
+  };
+}

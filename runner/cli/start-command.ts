@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { startZoomSim } from '../../zoom-sim/server.js';
+import { loadSimConfig } from '../../zoom-sim/sim-config.js';
+import { type ApiRuntime, startApiRuntime } from '../api/api-runtime.js';
+import type { Config } from '../config/config-table.js';
+import { loadConfig } from '../config/load-config.js';
+import { type Mode, resolveMode } from '../config/mode.js';
+import { createLogger } from '../log/logger.js';
+import { CliUsageError, type Env, untilSignal } from './command.js';
+
+const HELP = `Usage: zoom-bot-runner start
+
+Runs the API, one worker and the dashboard in one process, all on API_PORT.
+
+With ZOOM_SIM_URL or the ZOOM_* credentials set it uses that Zoom. With neither (the embedded
+default) it starts a zoom-sim inside this process on a free port, creates a demo meeting in it, and
+prints the API URL, an API key, a curl that adds a bot to the demo meeting and the curl that drops it
+in the sim, to watch it rejoin. The key is generated for this run unless API_KEYS is set. With a mode
+configured and no API_KEYS, every /v1 request is refused with 401.
+
+Options:
+  -h, --help    this text
+`;
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** What the embedded default prints: enough to add a bot and drop it without reading any docs. */
+export function startBanner(input: {
+  apiUrl: string;
+  apiKey: string | undefined;
+  sim?: { url: string; meetingNumber: string } | undefined;
+}): string {
+  const { apiUrl, apiKey, sim } = input;
+  const body = JSON.stringify({
+    meetingNumber: sim?.meetingNumber ?? '<meeting number>',
+    displayName: 'Demo bot',
+    auth: { type: 'zak' },
+  });
+  const lines = [
+    '',
+    `API:       ${apiUrl}/v1   (OpenAPI: ${apiUrl}/v1/openapi.json)`,
+    apiKey !== undefined
+      ? `API key:   ${apiKey}   (generated for this run; set API_KEYS to choose your own)`
+      : 'API key:   one of API_KEYS (export API_KEY=<key> for the curl below)',
+    `Health:    ${apiUrl}/readyz   Metrics: ${apiUrl}/metrics`,
+    '',
+    sim ? `Add a bot to the demo meeting ${sim.meetingNumber}:` : 'Add a bot:',
+    `  curl -sS -X POST ${apiUrl}/v1/bots -H ${shellQuote(`Authorization: Bearer ${apiKey ?? '$API_KEY'}`)}` +
+      ` -H 'Content-Type: application/json' -d ${shellQuote(body)}`,
+    '',
+  ];
+  if (sim) {
+    const meeting = `${sim.url}/_sim/meetings/${sim.meetingNumber}`;
+    lines.push(
+      "Drop it in the sim and watch it rejoin (take the participant's id from the meeting; its customerKey is the bot id):",
+      `  curl -sS ${meeting}`,
+      `  curl -sS -X POST ${meeting}/participants/<participant id>/drop`,
+      '',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface EmbeddedSim {
+  url: string;
+  meetingNumber: string;
+  close(): Promise<void>;
+}
+
+/** Contract §1 embedded default: a zoom-sim in this process on a free local port, with a demo meeting. */
+async function startEmbeddedSim(env: Env): Promise<EmbeddedSim> {
+  const sim = await startZoomSim(loadSimConfig(env, { port: 0, host: '127.0.0.1' }));
+  try {
+    const response = await fetch(`${sim.url}/_sim/meetings`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    if (response.status !== 201) throw new Error(`demo meeting not created: HTTP ${response.status}`);
+    const { number } = (await response.json()) as { number: string };
+    return { url: sim.url, meetingNumber: number, close: () => sim.close() };
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+}
+
+export async function runStartCommand(args: string[], env: Env): Promise<number> {
+  let values: { help?: boolean };
+  try {
+    ({ values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (error) {
+    throw new CliUsageError(`${(error as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const config: Config = loadConfig(env);
+  const configured = resolveMode(config);
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'start' });
+  let sim: EmbeddedSim | undefined;
+  let mode: Exclude<Mode, { kind: 'embedded' }>;
+  if (configured.kind === 'embedded') {
+    sim = await startEmbeddedSim(env);
+    mode = { kind: 'sim', simUrl: sim.url };
+  } else {
+    mode = configured;
+  }
+  const hasKeys = config.API_KEYS !== undefined && config.API_KEYS.length > 0;
+  // Embedded default only: a first run must work without configuring anything, yet never be open.
+  const generatedKey = sim && !hasKeys ? `zbr_${randomBytes(24).toString('base64url')}` : undefined;
+  let runtime: ApiRuntime;
+  try {
+    runtime = await startApiRuntime({
+      config,
+      mode,
+      logger,
+      apiKeys: generatedKey !== undefined ? [generatedKey] : undefined,
+      worker: { name: `${hostname()}-${process.pid}` },
+    });
+  } catch (error) {
+    await sim?.close();
+    throw error;
+  }
+  if (sim) {
+    process.stdout.write(
+      `\nNo Zoom mode configured (ZOOM_SIM_URL or the ZOOM_* credentials): running an embedded zoom-sim at ${sim.url}.\n` +
+        'Bots join simulated meetings in it, not Zoom.\n',
+    );
+  } else if (!hasKeys) {
+    logger.warn('API_KEYS is not set: every /v1 request is refused with 401 until it is');
+  }
+  process.stdout.write(startBanner({ apiUrl: runtime.http.url, apiKey: generatedKey, sim }));
+  logger.info({ url: runtime.http.url, mode: sim ? 'embedded' : configured.kind }, 'start ready');
+  const signal = await untilSignal();
+  logger.info({ signal, shutdownMode: config.SHUTDOWN_MODE }, 'start stopping');
+  await runtime.shutdown(config.SHUTDOWN_MODE);
+  await sim?.close();
+  return 0;
+}

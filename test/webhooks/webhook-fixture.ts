@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { onTestFinished } from 'vitest';
+import { createLogger, type Logger } from '../../runner/log/logger.js';
+import { BotStore } from '../../runner/queue/bot-store.js';
+import {
+  startWebhookDispatcher,
+  type WebhookDispatcher,
+  type WebhookSettings,
+} from '../../runner/webhooks/webhook-dispatcher.js';
+import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+
+export const SECRET = 'webhook-test-secret';
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  raw: string;
+  body: { id: string; type: string; createdAt: string; bot: { id: string; state: string } };
+  receivedAt: number;
+}
+
+/** Answers a request: status, and how long to wait before answering. */
+export type Answer = (request: Received, nthForPath: number) => { status: number; delayMs?: number };
+
+/** A webhook receiver on 127.0.0.1 that records every request; closed when the test ends. */
+export async function startReceiver(answer: Answer = () => ({ status: 200 })) {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const request: Received = {
+        path: req.url ?? '',
+        headers: req.headers,
+        raw,
+        body: JSON.parse(raw),
+        receivedAt: Date.now(),
+      };
+      received.push(request);
+      const { status, delayMs = 0 } = answer(request, received.filter((r) => r.path === request.path).length);
+      setTimeout(() => res.writeHead(status).end(), delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    origin,
+    received,
+    /** Requests to `path`, in arrival order. */
+    at: (path: string) => received.filter((r) => r.path === path),
+  };
+}
+
+export interface Rig {
+  prefix: string;
+  store: BotStore;
+  logLines: string[];
+  logger: Logger;
+  start(options: { origin: string; webhookUrl?: string; settings?: WebhookSettings }): WebhookDispatcher;
+}
+
+/** A fresh prefix, a bot store on it, and dispatchers closed (and keys removed) after the test. */
+export function createRig(): Rig {
+  const redis = connectTestRedis();
+  const prefix = uniquePrefix();
+  const logLines: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const dispatchers: WebhookDispatcher[] = [];
+  onTestFinished(async () => {
+    for (const dispatcher of dispatchers) await dispatcher.close();
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+  return {
+    prefix,
+    store: new BotStore({ redis, prefix }),
+    logLines,
+    logger,
+    start: ({ origin, webhookUrl, settings }) => {
+      const dispatcher = startWebhookDispatcher({
+        redis,
+        redisUrl: TEST_REDIS_URL,
+        prefix,
+        logger,
+        config: {
+          WEBHOOK_SECRET: SECRET,
+          OUTBOUND_URL_ALLOWLIST: [origin],
+          ...(webhookUrl ? { WEBHOOK_URL: webhookUrl } : {}),
+        },
+        settings: {
+          timeoutMs: 500,
+          backoffBaseMs: 50,
+          backoffMaxMs: 200,
+          maxAttempts: 4,
+          blockMs: 200,
+          sweepMs: 500,
+          ...settings,
+        },
+      });
+      dispatchers.push(dispatcher);
+      return dispatcher;
+    },
+  };
+}
+
+/** Creates a bot (its `queued` event) with its own webhook URL. */
+export async function createBot(store: BotStore, webhookUrl?: string): Promise<string> {
+  const id = randomUUID();
+  await store.create({
+    id,
+    meetingNumber: '123456789',
+    displayName: 'Bot',
+    state: 'queued',
+    createdMs: Date.now(),
+    webhookUrl,
+  });
+  return id;
+}
+
+export async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const types = (requests: Received[]) => requests.map((r) => r.body.type);
