@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifySignatureHeader } from '../../runner/http/signed-request.js';
+import { RunnerMetrics } from '../../runner/metrics/runner-metrics.js';
 import { createBot, createRig, SECRET, startReceiver, types, until } from './webhook-fixture.js';
 
 /** The receiver recipe of runner/webhooks/README.md, written out as a receiver would. */
@@ -81,12 +82,17 @@ describe('webhook dispatcher', () => {
     const receiver = await startReceiver((request) => ({
       status: request.body.type === 'bot.queued' ? 500 : 200,
     }));
-    rig.start({ origin: receiver.origin, settings: { maxAttempts: 3 } });
+    const metrics = new RunnerMetrics();
+    rig.start({ origin: receiver.origin, settings: { maxAttempts: 3 }, metrics });
     const id = await createBot(rig.store, `${receiver.origin}/a`);
     await rig.store.record(id, { state: 'minting' });
     await until(() => types(receiver.received).includes('bot.minting'));
     expect(types(receiver.received)).toEqual(['bot.queued', 'bot.queued', 'bot.queued', 'bot.minting']);
     expect(rig.logLines.join('')).toContain('given up');
+    const text = await metrics.text();
+    expect(text).toContain('zbr_webhook_deliveries_total{outcome="gave_up"} 1');
+    expect(text).toContain('zbr_webhook_deliveries_total{outcome="retry"} 2');
+    expect(text).toContain('zbr_webhook_deliveries_total{outcome="delivered"} 1');
   });
 
   it('does not retry a 4xx other than 408 and 429', async () => {

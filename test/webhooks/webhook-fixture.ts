@@ -8,6 +8,7 @@ import { BotStore } from '../../runner/queue/bot-store.js';
 import {
   startWebhookDispatcher,
   type WebhookDispatcher,
+  type WebhookMetrics,
   type WebhookSettings,
 } from '../../runner/webhooks/webhook-dispatcher.js';
 import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -67,7 +68,12 @@ export interface Rig {
   store: BotStore;
   logLines: string[];
   logger: Logger;
-  start(options: { origin: string; webhookUrl?: string; settings?: WebhookSettings }): WebhookDispatcher;
+  start(options: {
+    origin: string;
+    webhookUrl?: string;
+    settings?: WebhookSettings;
+    metrics?: WebhookMetrics;
+  }): WebhookDispatcher;
 }
 
 /** A fresh prefix, a bot store on it, and dispatchers closed (and keys removed) after the test. */
@@ -95,12 +101,13 @@ export function createRig(): Rig {
     store: new BotStore({ redis, prefix }),
     logLines,
     logger,
-    start: ({ origin, webhookUrl, settings }) => {
+    start: ({ origin, webhookUrl, settings, metrics }) => {
       const dispatcher = startWebhookDispatcher({
         redis,
         redisUrl: TEST_REDIS_URL,
         prefix,
         logger,
+        ...(metrics ? { metrics } : {}),
         config: {
           WEBHOOK_SECRET: SECRET,
           OUTBOUND_URL_ALLOWLIST: [origin],
