@@ -49,18 +49,45 @@ export class RunnerMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly zoomApiRateLimited = new Counter({
+    name: 'zbr_zoom_api_rate_limited_total',
+    help: 'Zoom API answers 429 (rate limited), by operation.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly queueJobs = new Gauge({
+    name: 'zbr_queue_jobs',
+    help: 'Bot jobs in the queue by BullMQ state; reported by one process per deployment (the lease holder).',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
   readonly chromiumMemoryBytes = new Gauge({
     name: 'zbr_chromium_memory_bytes',
     help: 'Resident memory of this process’s Chromium process trees.',
     registers: [this.registry],
   });
 
+  /** Run before each scrape, so sampled values (Chromium memory) are current without a timer. */
+  private readonly samplers: (() => Promise<void>)[] = [];
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'zbr_process_' });
     for (const state of BOT_STATES) this.botsByState.set({ state }, 0);
   }
 
-  text(): Promise<string> {
+  sampleOnScrape(sample: () => Promise<void>): void {
+    this.samplers.push(sample);
+  }
+
+  /** Counts one Zoom HTTP exchange (`ZoomHttp`'s `onCall`); `status` is `error` when none came back. */
+  countZoomCall(operation: string, status: number | 'error'): void {
+    this.zoomApiCalls.inc({ operation, status: String(status) });
+    if (status === 429) this.zoomApiRateLimited.inc({ operation });
+  }
+
+  async text(): Promise<string> {
+    // A failing sampler leaves its metric at the last value rather than failing the whole scrape.
+    await Promise.allSettled(this.samplers.map((sample) => sample()));
     return this.registry.metrics();
   }
 }

@@ -8,7 +8,7 @@ import type { QueueLayer } from '../queue/queue-layer.js';
 import { BOT_QUEUE_NAME } from '../queue/queue-names.js';
 import { connectRedis } from '../redis/redis-connection.js';
 import { BotSupervisor } from '../supervisor/bot-supervisor.js';
-import type { CredentialSource, PageSource } from '../supervisor/ports.js';
+import type { BotRecorder, CredentialSource, PageSource } from '../supervisor/ports.js';
 import type { SupervisorSettings } from '../supervisor/supervisor-settings.js';
 import { systemClock } from '../supervisor/system-clock.js';
 import type { OurBotsDirectory } from './our-bots-directory.js';
@@ -27,6 +27,11 @@ export interface BotWorkerOptions {
   logger: Logger;
   /** Shown in the dashboard's worker list. */
   name?: string;
+  /**
+   * Where supervisors record state changes (default: the layer's store). A metrics recorder wraps
+   * the store here; `forget` tells it a bot left this process without ending (handoff, lost lock).
+   */
+  recorder?: BotRecorder & { forget?(botId: string): void };
   /** True while this process may take another bot (free memory above WORKER_MIN_FREE_MEMORY_MB). */
   hasCapacity?: () => boolean;
 }
@@ -127,7 +132,7 @@ export class BotWorker {
     if (!parsed.ok) {
       logger.warn({ jobId: job.id, detail: parsed.detail }, 'malformed bot job');
       if (job.id)
-        await layer.store.record(job.id, {
+        await (this.options.recorder ?? layer.store).record(job.id, {
           state: 'ended',
           endReason: 'invalid_request',
           endDetail: parsed.detail,
@@ -143,7 +148,7 @@ export class BotWorker {
       ports: {
         credentials: this.options.credentials,
         pages: this.options.pages,
-        recorder: layer.store,
+        recorder: this.options.recorder ?? layer.store,
         ourBots: this.options.ourBots,
         clock: systemClock,
       },
@@ -172,6 +177,7 @@ export class BotWorker {
       throw new DelayedError();
     } finally {
       this.active.delete(botId);
+      this.options.recorder?.forget?.(botId);
       await this.options.ourBots.remove(request.meetingNumber, botId).catch(() => {});
     }
   }

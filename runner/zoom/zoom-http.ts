@@ -30,6 +30,8 @@ export interface ZoomHttpOptions {
   backoffMs?: number;
   dispatcher?: Dispatcher;
   logger?: Logger;
+  /** Told of every exchange, retries included (metrics): the HTTP status, or `error` for none. */
+  onCall?: (operation: string, status: number | 'error') => void;
 }
 
 const DEFAULTS = { timeoutMs: 10_000, retries: 2, backoffMs: 250 } as const;
@@ -41,7 +43,7 @@ const DEFAULTS = { timeoutMs: 10_000, retries: 2, backoffMs: 250 } as const;
  * body, since those carry the access token, Basic credentials, ZAKs and OBF tokens.
  */
 export class ZoomHttp {
-  private readonly options: Required<Omit<ZoomHttpOptions, 'dispatcher' | 'logger'>>;
+  private readonly options: Required<Omit<ZoomHttpOptions, 'dispatcher' | 'logger' | 'onCall'>>;
 
   constructor(private readonly deps: ZoomHttpOptions = {}) {
     this.options = {
@@ -59,10 +61,12 @@ export class ZoomHttp {
       if (attempt > 0) await sleep(Math.random() * backoffMs * 2 ** (attempt - 1));
       try {
         const response = await this.once(req);
+        this.deps.onCall?.(req.operation, response.status);
         if (response.status < 500) return response;
         lastStatus = response.status;
         lastProblem = `HTTP ${response.status}`;
       } catch (error) {
+        this.deps.onCall?.(req.operation, 'error');
         lastStatus = undefined;
         lastProblem = describeNetworkError(error);
       }
