@@ -183,4 +183,27 @@ describe('webhook dispatcher', () => {
     const [failed, retried] = receiver.received;
     expect((retried?.receivedAt ?? 0) - (failed?.receivedAt ?? 0)).toBeGreaterThanOrEqual(1400);
   });
+
+  it('shares the work between two dispatchers: each event once, in order per bot', async () => {
+    const rig = createRig();
+    const receiver = await startReceiver();
+    rig.start({ origin: receiver.origin });
+    rig.start({ origin: receiver.origin });
+    const states = ['minting', 'joining', 'in_meeting', 'leaving', 'ended'] as const;
+    const bots = await Promise.all([1, 2, 3, 4].map(() => createBot(rig.store, `${receiver.origin}/hooks`)));
+    await Promise.all(
+      bots.map(async (id) => {
+        for (const state of states) await rig.store.record(id, { state, endReason: 'left_by_request' });
+      }),
+    );
+    await until(() => receiver.received.length >= bots.length * 6);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.received).toHaveLength(bots.length * 6);
+    for (const id of bots) {
+      expect(types(receiver.received.filter((r) => r.body.bot.id === id))).toEqual([
+        'bot.queued',
+        ...states.map((state) => `bot.${state}`),
+      ]);
+    }
+  });
 });
