@@ -9,6 +9,7 @@ import { type RunningHttpServer, startHttpServer } from '../http/http-server.js'
 import type { Logger } from '../log/logger.js';
 import { registerMetricsRoute } from '../metrics/metrics-route.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
+import { wireWorkerMetrics } from '../metrics/worker-metrics.js';
 import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
 import { connectRedis } from '../redis/redis-connection.js';
 import { pageBuildDir } from '../web/page-build.js';
@@ -36,6 +37,8 @@ export interface WorkerHost {
   http: RunningHttpServer;
   redis: Redis;
   layer: QueueLayer;
+  /** The registry the host's /metrics serves; without it the worker's metrics are not served. */
+  metrics?: RunnerMetrics;
 }
 
 /**
@@ -53,7 +56,14 @@ export async function startWorkerRuntime(options: {
   const redis =
     host?.redis ?? connectRedis(config.REDIS_URL, logger, 'commands', { maxRetriesPerRequest: 2 });
   const credentials = await resolveZoomCredentials(config, mode);
-  const clients = createZoomClients({ config, credentials, redis, logger });
+  const metrics = host?.metrics ?? new RunnerMetrics();
+  const clients = createZoomClients({
+    config,
+    credentials,
+    redis,
+    logger,
+    http: { onCall: (operation, status) => metrics.countZoomCall(operation, status) },
+  });
   const layer =
     host?.layer ??
     createQueueLayer({
@@ -66,7 +76,7 @@ export async function startWorkerRuntime(options: {
   let shuttingDown = false;
   const http =
     host?.http ??
-    (await serveWorkerRoutes(config, {
+    (await serveWorkerRoutes(config, metrics, {
       redis: async () => (await redis.ping()) === 'PONG',
       accepting: () => worker?.accepting() ?? false,
       shuttingDown: () => shuttingDown,
@@ -81,11 +91,20 @@ export async function startWorkerRuntime(options: {
     warmPages: 1,
     logger,
   });
+  const workerMetrics = wireWorkerMetrics({
+    metrics,
+    redis,
+    prefix: config.QUEUE_PREFIX,
+    queue: layer.queue,
+    store: layer.store,
+    chromiumPids: () => pool.processTree(),
+  });
   worker = new BotWorker({
     redisUrl: config.REDIS_URL,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
     layer,
+    recorder: workerMetrics.recorder,
     credentials: new ZoomCredentialSource(clients, { logger }),
     pages: pool,
     ourBots: new OurBotsDirectory(redis, config.QUEUE_PREFIX),
@@ -110,6 +129,7 @@ export async function startWorkerRuntime(options: {
         const steps: [string, () => Promise<void>][] = [
           ['bots', () => running.shutdown(shutdownMode, config.SHUTDOWN_GRACE_SEC * 1000)],
           ['chromium', () => pool.close()],
+          ['metrics', () => workerMetrics.close()],
         ];
         // A host's server, layer and Redis are its own to close.
         if (!host) steps.push(['queue', () => layer.close()], ['http', () => http.close()]);
@@ -128,10 +148,14 @@ export async function startWorkerRuntime(options: {
 }
 
 /** A worker's own HTTP server: /livez, /readyz, /metrics and the bot pages. */
-async function serveWorkerRoutes(config: Config, readiness: Readiness): Promise<RunningHttpServer> {
+async function serveWorkerRoutes(
+  config: Config,
+  metrics: RunnerMetrics,
+  readiness: Readiness,
+): Promise<RunningHttpServer> {
   const app = new Hono();
   registerPageRoutes(app, { buildDir: pageBuildDir() });
-  registerMetricsRoute(app, new RunnerMetrics());
+  registerMetricsRoute(app, metrics);
   registerHealthRoutes(app, readiness);
   return startHttpServer(app, { port: config.API_PORT });
 }
