@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config-table.js';
+import { registerDashboard } from '../dashboard/dashboard-routes.js';
 import { type Readiness, registerHealthRoutes } from '../http/health-routes.js';
 import type { Logger } from '../log/logger.js';
 import { registerMetricsRoute } from '../metrics/metrics-route.js';
@@ -35,13 +36,14 @@ export interface ApiAppOptions {
   readiness?: Partial<Readiness> | undefined;
   /** Serves the bot page builds (for a worker sharing this port); default true. */
   pages?: boolean | undefined;
-  /** Mounts more routes (the dashboard) before the first request builds Hono's router. */
-  extend?: ((app: Hono) => void) | undefined;
+  /** Dashboard credentials instead of DASHBOARD_USER/PASSWORD (the `start` command's generated ones). */
+  dashboardLogin?: { user: string; password: string } | undefined;
 }
 
 /**
  * The runner's HTTP app: contract §6 under `/v1` (API keys, body limit, one error mapping), plus
- * `/livez`, `/readyz`, `/metrics` and the bot pages, so one port serves everything.
+ * `/livez`, `/readyz`, `/metrics`, the dashboard (`/admin/queues`) and the bot pages, so one port
+ * serves everything.
  */
 export function createApiApp(options: ApiAppOptions): Hono {
   const { layer, config, logger } = options;
@@ -75,6 +77,13 @@ export function createApiApp(options: ApiAppOptions): Hono {
   app.get('/v1/bots/:id', getBot(service));
   app.delete('/v1/bots/:id', deleteBot(service));
   app.get('/v1/bots/:id/events', getBotEvents(service));
-  options.extend?.(app);
+  registerDashboard(app, {
+    queues: [layer.queue],
+    config: {
+      DASHBOARD_USER: options.dashboardLogin?.user ?? config.DASHBOARD_USER,
+      DASHBOARD_PASSWORD: options.dashboardLogin?.password ?? config.DASHBOARD_PASSWORD,
+      DASHBOARD_READONLY: config.DASHBOARD_READONLY,
+    },
+  });
   return app;
 }

@@ -24,6 +24,8 @@ export interface ApiRuntimeOptions {
   logger: Logger;
   /** Keys instead of API_KEYS (the embedded `start` default generates one). */
   apiKeys?: readonly string[] | undefined;
+  /** Dashboard login instead of DASHBOARD_USER/PASSWORD (the embedded `start` default generates one). */
+  dashboardLogin?: { user: string; password: string } | undefined;
   /** Also run a worker in this process, on the same port (`start`). */
   worker?: { name: string } | undefined;
 }
@@ -70,6 +72,7 @@ export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRu
       logger,
       metrics: new RunnerMetrics(),
       apiKeys: options.apiKeys,
+      dashboardLogin: options.dashboardLogin,
       pages: options.worker !== undefined,
       readiness: {
         accepting: () => options.worker === undefined || (worker?.worker.accepting() ?? false),

@@ -7,6 +7,7 @@ import { type ApiRuntime, startApiRuntime } from '../api/api-runtime.js';
 import type { Config } from '../config/config-table.js';
 import { loadConfig } from '../config/load-config.js';
 import { type Mode, resolveMode } from '../config/mode.js';
+import { DASHBOARD_BASE_PATH } from '../dashboard/dashboard-routes.js';
 import { createLogger } from '../log/logger.js';
 import { CliUsageError, type Env, untilSignal } from './command.js';
 
@@ -16,9 +17,11 @@ Runs the API, one worker and the dashboard in one process, all on API_PORT.
 
 With ZOOM_SIM_URL or the ZOOM_* credentials set it uses that Zoom. With neither (the embedded
 default) it starts a zoom-sim inside this process on a free port, creates a demo meeting in it, and
-prints the API URL, an API key, a curl that adds a bot to the demo meeting and the curl that drops it
-in the sim, to watch it rejoin. The key is generated for this run unless API_KEYS is set. With a mode
-configured and no API_KEYS, every /v1 request is refused with 401.
+prints the API URL, an API key, the dashboard URL and login, a curl that adds a bot to the demo
+meeting and the curl that drops it in the sim, to watch it rejoin. The API key and the dashboard login
+are generated for this run unless API_KEYS / DASHBOARD_USER and DASHBOARD_PASSWORD are set. With a
+mode configured and no API_KEYS, every /v1 request is refused with 401 (and the dashboard is off
+without DASHBOARD_USER and DASHBOARD_PASSWORD).
 
 Options:
   -h, --help    this text
@@ -32,9 +35,17 @@ function shellQuote(value: string): string {
 export function startBanner(input: {
   apiUrl: string;
   apiKey: string | undefined;
+  /** `generated`: printed; `configured`: from DASHBOARD_USER/PASSWORD; undefined: off. */
+  dashboard: { user: string; password: string } | 'configured' | undefined;
   sim?: { url: string; meetingNumber: string } | undefined;
 }): string {
-  const { apiUrl, apiKey, sim } = input;
+  const { apiUrl, apiKey, dashboard, sim } = input;
+  const dashboardLine =
+    dashboard === undefined
+      ? 'Dashboard: off (set DASHBOARD_USER and DASHBOARD_PASSWORD)'
+      : dashboard === 'configured'
+        ? `Dashboard: ${apiUrl}${DASHBOARD_BASE_PATH}   (DASHBOARD_USER / DASHBOARD_PASSWORD)`
+        : `Dashboard: ${apiUrl}${DASHBOARD_BASE_PATH}   user ${dashboard.user}, password ${dashboard.password} (generated for this run)`;
   const body = JSON.stringify({
     meetingNumber: sim?.meetingNumber ?? '<meeting number>',
     displayName: 'Demo bot',
@@ -46,6 +57,7 @@ export function startBanner(input: {
     apiKey !== undefined
       ? `API key:   ${apiKey}   (generated for this run; set API_KEYS to choose your own)`
       : 'API key:   one of API_KEYS (export API_KEY=<key> for the curl below)',
+    dashboardLine,
     `Health:    ${apiUrl}/readyz   Metrics: ${apiUrl}/metrics`,
     '',
     sim ? `Add a bot to the demo meeting ${sim.meetingNumber}:` : 'Add a bot:',
@@ -114,6 +126,11 @@ export async function runStartCommand(args: string[], env: Env): Promise<number>
   const hasKeys = config.API_KEYS !== undefined && config.API_KEYS.length > 0;
   // Embedded default only: a first run must work without configuring anything, yet never be open.
   const generatedKey = sim && !hasKeys ? `zbr_${randomBytes(24).toString('base64url')}` : undefined;
+  const hasDashboardLogin = config.DASHBOARD_USER !== undefined && config.DASHBOARD_PASSWORD !== undefined;
+  const generatedLogin =
+    sim && !hasDashboardLogin
+      ? { user: 'admin', password: randomBytes(12).toString('base64url') }
+      : undefined;
   let runtime: ApiRuntime;
   try {
     runtime = await startApiRuntime({
@@ -121,6 +138,7 @@ export async function runStartCommand(args: string[], env: Env): Promise<number>
       mode,
       logger,
       apiKeys: generatedKey !== undefined ? [generatedKey] : undefined,
+      dashboardLogin: generatedLogin,
       worker: { name: `${hostname()}-${process.pid}` },
     });
   } catch (error) {
@@ -135,7 +153,8 @@ export async function runStartCommand(args: string[], env: Env): Promise<number>
   } else if (!hasKeys) {
     logger.warn('API_KEYS is not set: every /v1 request is refused with 401 until it is');
   }
-  process.stdout.write(startBanner({ apiUrl: runtime.http.url, apiKey: generatedKey, sim }));
+  const dashboard = generatedLogin ?? (hasDashboardLogin ? 'configured' : undefined);
+  process.stdout.write(startBanner({ apiUrl: runtime.http.url, apiKey: generatedKey, dashboard, sim }));
   logger.info({ url: runtime.http.url, mode: sim ? 'embedded' : configured.kind }, 'start ready');
   const signal = await untilSignal();
   logger.info({ signal, shutdownMode: config.SHUTDOWN_MODE }, 'start stopping');

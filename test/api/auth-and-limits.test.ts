@@ -96,3 +96,17 @@ describe('request limits and malformed requests', () => {
     expect(api.logLines.filter((l) => l.includes('api request failed'))).toHaveLength(1);
   });
 });
+
+describe('the dashboard on the API port', () => {
+  it('is off (404) without DASHBOARD_USER/PASSWORD', async () => {
+    const api = await startApi();
+    expect((await api.call('/admin/queues')).status).toBe(404);
+  });
+
+  it('asks for its own login, not an API key', async () => {
+    const api = await startApi({ DASHBOARD_USER: 'ops', DASHBOARD_PASSWORD: 'dash-pass-123' });
+    expect((await api.call('/admin/queues')).status).toBe(401);
+    const login = `Basic ${Buffer.from('ops:dash-pass-123').toString('base64')}`;
+    expect((await api.call('/admin/queues', { headers: { Authorization: login } })).status).toBe(200);
+  });
+});

@@ -80,6 +80,10 @@ describe('zoom-bot-runner start, with no Zoom configured', () => {
     const curl = parseCurl(text);
     if (!curl) throw new Error(`no curl in: ${text}`);
     expect(curl.authorization).toMatch(/^Bearer zbr_/);
+    const login = /Dashboard: (\S+)\s+user (\S+), password (\S+) /.exec(text);
+    if (!login?.[1]) throw new Error(`no dashboard login in: ${text}`);
+    const basic = `Basic ${Buffer.from(`${login[2]}:${login[3]}`).toString('base64')}`;
+    expect((await fetch(login[1], { headers: { Authorization: basic } })).status).toBe(200);
 
     const created = await fetch(curl.url, {
       method: 'POST',
