@@ -30,8 +30,11 @@ describe('worker metrics', () => {
     expect(value(text, 'zbr_join_seconds_count')).toBe(1);
     expect(value(text, 'zbr_chromium_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
     expect(text).toMatch(/^zbr_zoom_api_calls_total\{operation="[^"]+",status="200"\} \d+$/m);
-    // The only worker holds the lease: it reports the queue (the bot's job is active).
-    await expect.poll(async () => value(await scrape(), 'zbr_queue_jobs{state="active"}')).toBe(1);
+    // The only worker holds the lease: it reports the queue (the bot's job is active) on its next
+    // round, at most 5 s away.
+    await expect
+      .poll(async () => value(await scrape(), 'zbr_queue_jobs{state="active"}'), { timeout: 10_000 })
+      .toBe(1);
 
     const [participant] = (await rig.sim.meeting(meeting.number)).participants.filter(
       (p) => p.customerKey === bot.id && p.state === 'in_meeting',
