@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
 import { connectRedis } from '../redis/redis-connection.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../worker/worker-runtime.js';
 import { resolveZoomCredentials } from '../zoom/zoom-credentials.js';
 import { createApiApp } from './api-app.js';
@@ -41,10 +42,13 @@ export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRu
   let shuttingDown = false;
   let layer: QueueLayer | undefined;
   let http: RunningHttpServer | undefined;
+  let webhooks: WebhookDispatcher | undefined;
+  const metrics = new RunnerMetrics();
   const release = async () => {
     // Each in its own try: a failing step must not keep sockets or Redis open.
     const steps: [string, () => Promise<void> | undefined][] = [
       ['http', () => http?.close()],
+      ['webhooks', () => webhooks?.close()],
       ['queue', () => layer?.close()],
     ];
     for (const [name, step] of steps) {
@@ -70,7 +74,7 @@ export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRu
       redis,
       config,
       logger,
-      metrics: new RunnerMetrics(),
+      metrics,
       apiKeys: options.apiKeys,
       dashboardLogin: options.dashboardLogin,
       pages: options.worker !== undefined,
@@ -80,13 +84,22 @@ export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRu
       },
     });
     http = await startHttpServer(app, { port: config.API_PORT });
+    webhooks = startWebhookDispatcher({
+      redis,
+      redisUrl: config.REDIS_URL,
+      prefix: config.QUEUE_PREFIX,
+      config,
+      logger,
+      metrics,
+    });
     if (options.worker) {
       worker = await startWorkerRuntime({
         config,
         mode,
         logger,
         name: options.worker.name,
-        host: { http, redis, layer },
+        // One registry: the API's /metrics shows the worker's bots too.
+        host: { http, redis, layer, metrics },
       });
     }
   } catch (error) {

@@ -14,6 +14,7 @@ import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
 import { connectRedis } from '../redis/redis-connection.js';
 import { pageBuildDir } from '../web/page-build.js';
 import { registerPageRoutes } from '../web/page-routes.js';
+import { startWebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { createZoomClients, resolveZoomCredentials } from '../zoom/zoom-credentials.js';
 import { BotWorker } from './bot-worker.js';
 import { ZoomCredentialSource } from './credential-source.js';
@@ -115,6 +116,17 @@ export async function startWorkerRuntime(options: {
   });
   await worker.start();
   pool.topUp();
+  // A host (the `start` process) runs its own dispatcher; several per deployment share the work.
+  const webhooks = host
+    ? undefined
+    : startWebhookDispatcher({
+        redis,
+        redisUrl: config.REDIS_URL,
+        prefix: config.QUEUE_PREFIX,
+        config,
+        logger,
+        metrics,
+      });
   const running = worker;
   let stopping: Promise<void> | undefined;
   return {
@@ -130,6 +142,7 @@ export async function startWorkerRuntime(options: {
           ['bots', () => running.shutdown(shutdownMode, config.SHUTDOWN_GRACE_SEC * 1000)],
           ['chromium', () => pool.close()],
           ['metrics', () => workerMetrics.close()],
+          ['webhooks', async () => webhooks?.close()],
         ];
         // A host's server, layer and Redis are its own to close.
         if (!host) steps.push(['queue', () => layer.close()], ['http', () => http.close()]);
