@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runApiCommand } from './api-command.js';
+import { runEnqueueCommand, runLeaveCommand, runStatusCommand } from './bot-commands.js';
 import { CliUsageError, type Command } from './command.js';
 import { runDoctorCommand } from './doctor-command.js';
 import { runSimCommand } from './sim-command.js';
@@ -22,6 +23,12 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Run bots: take jobs from the queue and keep bots in their meetings.',
     run: runWorkerCommand,
   },
+  enqueue: {
+    summary: 'Queue a bot and print its id (--follow: watch it until it ends).',
+    run: runEnqueueCommand,
+  },
+  status: { summary: "Print a bot's view: state, end reason, events.", run: runStatusCommand },
+  leave: { summary: 'Ask a bot to leave its meeting.', run: runLeaveCommand },
 };
 
 function usage(): string {

@@ -89,6 +89,8 @@ describe('webhook dispatcher', () => {
     await until(() => types(receiver.received).includes('bot.minting'));
     expect(types(receiver.received)).toEqual(['bot.queued', 'bot.queued', 'bot.queued', 'bot.minting']);
     expect(rig.logLines.join('')).toContain('given up');
+    // The receiver answers before the dispatcher counts the outcome: wait for the count.
+    await expect.poll(() => metrics.text()).toContain('zbr_webhook_deliveries_total{outcome="delivered"} 1');
     const text = await metrics.text();
     expect(text).toContain('zbr_webhook_deliveries_total{outcome="gave_up"} 1');
     expect(text).toContain('zbr_webhook_deliveries_total{outcome="retry"} 2');
