@@ -121,7 +121,7 @@ export class PuppeteerBotPage implements BotPage {
     timeoutMs: number,
     what: string,
   ): Promise<BotPageEvent> {
-    return new Promise((resolve, reject) => {
+    const waiting = new Promise<BotPageEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
         reject(new BotPageError('page_timeout', `timed out after ${timeoutMs} ms waiting for ${what}`));
@@ -138,6 +138,10 @@ export class PuppeteerBotPage implements BotPage {
         }
       });
     });
+    // Callers start waiting before the step that triggers the event; if that step throws first,
+    // this promise is never awaited, and its rejection must not count as unhandled.
+    waiting.catch(() => {});
+    return waiting;
   }
 
   /** Secrets go only to our own page: refuse if the main frame navigated elsewhere. */
