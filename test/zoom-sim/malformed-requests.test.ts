@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from '../helpers/sim.js';
-import { accessToken, api, control, liftRateLimits } from './rest-helpers.js';
+import { api, control, startRestSim } from './rest-helpers.js';
 
 interface ZoomError {
   code: number;
@@ -13,9 +12,7 @@ describe('zoom-sim malformed requests: Zoom-shaped 4xx, never a 500, server stil
   let sim: RunningSim;
   let bearer: string;
   beforeAll(async () => {
-    sim = await startTestSim();
-    await liftRateLimits(sim);
-    bearer = await accessToken(sim);
+    ({ sim, bearer } = await startRestSim());
   });
   afterAll(() => sim.close());
 

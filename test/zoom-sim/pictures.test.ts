@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avatarUrl } from '../../zoom-sim/routes/avatars.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from '../helpers/sim.js';
-import { accessToken, api, liftRateLimits } from './rest-helpers.js';
+import { api, startRestSim } from './rest-helpers.js';
 
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
@@ -18,9 +17,7 @@ describe('zoom-sim profile pictures and avatars', () => {
   let sim: RunningSim;
   let bearer: string;
   beforeAll(async () => {
-    sim = await startTestSim();
-    await liftRateLimits(sim);
-    bearer = await accessToken(sim);
+    ({ sim, bearer } = await startRestSim());
   });
   afterAll(() => sim.close());
 

@@ -1,4 +1,5 @@
 import type { RunningSim } from '../../zoom-sim/server.js';
+import { startTestSim } from '../helpers/sim.js';
 
 /** `Authorization: Basic` for the sim's own S2S app (or any id/secret given). */
 export function basicAuth(sim: RunningSim, clientId?: string, clientSecret?: string): string {
@@ -40,4 +41,11 @@ export async function liftRateLimits(sim: RunningSim): Promise<void> {
   const big = { perSecond: 100_000, perDay: null };
   const res = await control(sim, 'PUT', '/limits', { light: big, medium: big, heavy: big });
   if (res.status !== 200) throw new Error(`PUT /_sim/limits answered ${res.status}`);
+}
+
+/** A sim for REST tests: rate limits lifted, and an access token to call `/v2` with. */
+export async function startRestSim(): Promise<{ sim: RunningSim; bearer: string }> {
+  const sim = await startTestSim();
+  await liftRateLimits(sim);
+  return { sim, bearer: await accessToken(sim) };
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from '../helpers/sim.js';
-import { accessToken, api, control, liftRateLimits } from './rest-helpers.js';
+import { api, control, startRestSim } from './rest-helpers.js';
 
 interface Stats {
   zakMinted: number;
@@ -13,9 +12,7 @@ describe('zoom-sim ZAK and OBF tokens (GET /v2/users/:userId/token)', () => {
   let bearer: string;
   let userId: string;
   beforeAll(async () => {
-    sim = await startTestSim();
-    await liftRateLimits(sim);
-    bearer = await accessToken(sim);
+    ({ sim, bearer } = await startRestSim());
     userId = sim.context.users.serviceUser.id;
   });
   afterAll(() => sim.close());

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from '../helpers/sim.js';
-import { accessToken, api, liftRateLimits } from './rest-helpers.js';
+import { api, startRestSim } from './rest-helpers.js';
 
 const json = (body: unknown): RequestInit => ({
   method: 'POST',
@@ -13,9 +12,7 @@ describe('zoom-sim users (/v2/users)', () => {
   let sim: RunningSim;
   let bearer: string;
   beforeAll(async () => {
-    sim = await startTestSim();
-    await liftRateLimits(sim);
-    bearer = await accessToken(sim);
+    ({ sim, bearer } = await startRestSim());
   });
   afterAll(() => sim.close());
 
@@ -123,9 +120,7 @@ describe('zoom-sim user list paging (GET /v2/users)', () => {
   let sim: RunningSim;
   let bearer: string;
   beforeAll(async () => {
-    sim = await startTestSim();
-    await liftRateLimits(sim);
-    bearer = await accessToken(sim);
+    ({ sim, bearer } = await startRestSim());
     // 44 created + the service user = 45 users.
     for (let i = 0; i < 44; i += 1) {
       sim.context.users.create({ email: `p${i}@example.com`, type: 1, can_login: false });
