@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { startApiRuntime } from '../api/api-runtime.js';
 import { loadConfig } from '../config/load-config.js';
 import { requireConfiguredMode } from '../config/mode.js';
 import { createLogger } from '../log/logger.js';
-import { CliUsageError, type Env, untilSignal } from './command.js';
+import { type Env, parseFlags, untilSignal } from './command.js';
 
 const HELP = `Usage: zoom-bot-runner api
 
@@ -17,16 +16,7 @@ Options:
 `;
 
 export async function runApiCommand(args: string[], env: Env): Promise<number> {
-  let values: { help?: boolean };
-  try {
-    ({ values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (error) {
-    throw new CliUsageError(`${(error as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (!parseFlags(args, {}, HELP)) return 0;
   const config = loadConfig(env);
   const mode = requireConfiguredMode(config, 'api');
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });

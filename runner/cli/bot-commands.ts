@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { BotRequestInput } from '../../shared/bot-request.js';
 import type { BotView } from '../../shared/bot-view.js';
 import { type BotClient, createBotClient, isBotServiceError } from '../client/producer-client.js';
 import { loadConfig } from '../config/load-config.js';
 import { queueKeys } from '../queue/queue-names.js';
 import { connectRedis } from '../redis/redis-connection.js';
-import { CliUsageError, type Env } from './command.js';
+import { CliUsageError, type Env, parseFlags } from './command.js';
 
 const ENQUEUE_HELP = `Usage: zoom-bot-runner enqueue --meeting NUMBER --name NAME [options]
 
@@ -104,18 +103,9 @@ export async function runEnqueueCommand(args: string[], env: Env): Promise<numbe
     'alone-sec': { type: 'string' },
     'max-duration-sec': { type: 'string' },
     follow: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   } as const;
-  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options }>>['values'];
-  try {
-    ({ values } = parseArgs({ args, options, strict: true }));
-  } catch (error) {
-    throw new CliUsageError(`${(error as Error).message}\n\n${ENQUEUE_HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(ENQUEUE_HELP);
-    return 0;
-  }
+  const values = parseFlags(args, options, ENQUEUE_HELP);
+  if (!values) return 0;
   let passcode: string | undefined;
   if (values['passcode-env'] !== undefined) {
     passcode = env[values['passcode-env']];

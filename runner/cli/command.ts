@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Command {
@@ -22,4 +24,27 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+type HelpFlag = { help: { type: 'boolean'; short: 'h' } };
+
+/**
+ * Parses a command's flags (strict: unknown flags are a usage error) with `-h/--help` added.
+ * Returns undefined when help was asked for and printed: the command then exits 0.
+ */
+export function parseFlags<const O extends FlagOptions>(args: string[], options: O, help: string) {
+  const withHelp: O & HelpFlag = { ...options, help: { type: 'boolean', short: 'h' } };
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O & HelpFlag; strict: true }>>;
+  try {
+    parsed = parseArgs({ args, options: withHelp, strict: true });
+  } catch (error) {
+    throw new CliUsageError(`${(error as Error).message}\n\n${help}`);
+  }
+  // Generic over O, TypeScript cannot see the added `help` in `values`; it is there.
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(help);
+    return undefined;
+  }
+  return parsed.values;
 }

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { startZoomSim } from '../../zoom-sim/server.js';
 import { loadSimConfig } from '../../zoom-sim/sim-config.js';
-import { CliUsageError, type Env, untilSignal } from './command.js';
+import { CliUsageError, type Env, parseFlags, untilSignal } from './command.js';
 
 const HELP = `Usage: zoom-bot-runner sim [--port N] [--host ADDRESS]
 
@@ -16,21 +15,8 @@ Options:
 `;
 
 export async function runSimCommand(args: string[], env: Env): Promise<number> {
-  let values: { port?: string; host?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new CliUsageError(`${(error as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = parseFlags(args, { port: { type: 'string' }, host: { type: 'string' } }, HELP);
+  if (!values) return 0;
   if (values.port !== undefined && !/^\d+$/.test(values.port)) {
     throw new CliUsageError(
       `--port must be a whole number between 0 and 65535 (got ${JSON.stringify(values.port)})`,

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { startZoomSim } from '../../zoom-sim/server.js';
 import { loadSimConfig } from '../../zoom-sim/sim-config.js';
 import { type ApiRuntime, startApiRuntime } from '../api/api-runtime.js';
@@ -9,7 +8,7 @@ import { loadConfig } from '../config/load-config.js';
 import { type Mode, resolveMode } from '../config/mode.js';
 import { DASHBOARD_BASE_PATH } from '../dashboard/dashboard-routes.js';
 import { createLogger } from '../log/logger.js';
-import { CliUsageError, type Env, untilSignal } from './command.js';
+import { type Env, parseFlags, untilSignal } from './command.js';
 
 const HELP = `Usage: zoom-bot-runner start
 
@@ -102,16 +101,7 @@ async function startEmbeddedSim(env: Env): Promise<EmbeddedSim> {
 }
 
 export async function runStartCommand(args: string[], env: Env): Promise<number> {
-  let values: { help?: boolean };
-  try {
-    ({ values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (error) {
-    throw new CliUsageError(`${(error as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (!parseFlags(args, {}, HELP)) return 0;
   const config: Config = loadConfig(env);
   const configured = resolveMode(config);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'start' });

@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { requireConfiguredMode } from '../config/mode.js';
 import { createLogger } from '../log/logger.js';
 import { startWorkerRuntime } from '../worker/worker-runtime.js';
-import { CliUsageError, type Env, untilSignal } from './command.js';
+import { type Env, parseFlags, untilSignal } from './command.js';
 
 const HELP = `Usage: zoom-bot-runner worker [--name NAME]
 
@@ -19,20 +18,8 @@ Options:
 `;
 
 export async function runWorkerCommand(args: string[], env: Env): Promise<number> {
-  let values: { name?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new CliUsageError(`${(error as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = parseFlags(args, { name: { type: 'string' } }, HELP);
+  if (!values) return 0;
   const config = loadConfig(env);
   const mode = requireConfiguredMode(config, 'worker');
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
