@@ -1,6 +1,7 @@
 import type { Config } from '../config/config-table.js';
 import type { Mode } from '../config/mode.js';
 import { type RunningHttpServer, startHttpServer } from '../http/http-server.js';
+import { runShutdownSteps, type ShutdownStep } from '../lifecycle/shutdown-steps.js';
 import type { Logger } from '../log/logger.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
@@ -45,19 +46,12 @@ export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRu
   let webhooks: WebhookDispatcher | undefined;
   const metrics = new RunnerMetrics();
   const release = async () => {
-    // Each in its own try: a failing step must not keep sockets or Redis open.
-    const steps: [string, () => Promise<void> | undefined][] = [
+    const steps: ShutdownStep[] = [
       ['http', () => http?.close()],
       ['webhooks', () => webhooks?.close()],
       ['queue', () => layer?.close()],
     ];
-    for (const [name, step] of steps) {
-      try {
-        await step();
-      } catch (error) {
-        logger.error({ step: name, err: (error as Error).message }, 'shutdown step failed');
-      }
-    }
+    await runShutdownSteps(steps, logger);
     redis.disconnect();
   };
   try {

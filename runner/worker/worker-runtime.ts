@@ -6,6 +6,7 @@ import type { Config } from '../config/config-table.js';
 import type { Mode } from '../config/mode.js';
 import { type Readiness, registerHealthRoutes } from '../http/health-routes.js';
 import { type RunningHttpServer, startHttpServer } from '../http/http-server.js';
+import { runShutdownSteps, type ShutdownStep } from '../lifecycle/shutdown-steps.js';
 import type { Logger } from '../log/logger.js';
 import { registerMetricsRoute } from '../metrics/metrics-route.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
@@ -137,8 +138,7 @@ export async function startWorkerRuntime(options: {
     shutdown: (shutdownMode) => {
       stopping ??= (async () => {
         shuttingDown = true;
-        // Each step in its own try: a failing one must not keep Chromium or sockets alive.
-        const steps: [string, () => Promise<void>][] = [
+        const steps: ShutdownStep[] = [
           ['bots', () => running.shutdown(shutdownMode, config.SHUTDOWN_GRACE_SEC * 1000)],
           ['chromium', () => pool.close()],
           ['metrics', () => workerMetrics.close()],
@@ -146,13 +146,7 @@ export async function startWorkerRuntime(options: {
         ];
         // A host's server, layer and Redis are its own to close.
         if (!host) steps.push(['queue', () => layer.close()], ['http', () => http.close()]);
-        for (const [name, step] of steps) {
-          try {
-            await step();
-          } catch (error) {
-            logger.error({ step: name, err: (error as Error).message }, 'shutdown step failed');
-          }
-        }
+        await runShutdownSteps(steps, logger);
         if (!host) redis.disconnect();
       })();
       return stopping;
