@@ -26,14 +26,22 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-type FlagOptions = NonNullable<ParseArgsConfig['options']>;
-type HelpFlag = { help: { type: 'boolean'; short: 'h' } };
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+export type HelpFlag = { help: { type: 'boolean'; short: 'h' } };
 
 /**
  * Parses a command's flags (strict: unknown flags are a usage error) with `-h/--help` added.
  * Returns undefined when help was asked for and printed: the command then exits 0.
  */
-export function parseFlags<const O extends FlagOptions>(args: string[], options: O, help: string) {
+export type ParsedFlags<O extends FlagOptions> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O & HelpFlag; strict: true }>
+>['values'];
+
+export function parseFlags<const O extends FlagOptions>(
+  args: string[],
+  options: O,
+  help: string,
+): ParsedFlags<O> | undefined {
   const withHelp: O & HelpFlag = { ...options, help: { type: 'boolean', short: 'h' } };
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O & HelpFlag; strict: true }>>;
   try {
