@@ -4,16 +4,7 @@ import { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
 import type { MeetingView } from '../../zoom-sim/meetings/meeting.js';
 import type { JoinParams } from '../../zoom-sim/protocol.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from './sim.js';
-
-interface Credentials {
-  accountId: string;
-  clientId: string;
-  clientSecret: string;
-  sdkKey: string;
-  sdkSecret: string;
-  serviceUser: { id: string; email: string };
-}
+import { type SimCredentials, startTestSim } from './sim.js';
 
 /**
  * One sim per test file, reached only over real HTTP and WebSocket: what the runner sees. Every
@@ -21,13 +12,13 @@ interface Credentials {
  */
 export function useSim() {
   let sim: RunningSim | undefined;
-  let credentials: Credentials | undefined;
+  let credentials: SimCredentials | undefined;
   let accessToken: string | undefined;
   const open: SimParticipant[] = [];
 
   beforeAll(async () => {
     sim = await startTestSim();
-    credentials = (await (await fetch(`${sim.url}/_sim/credentials`)).json()) as Credentials;
+    credentials = (await (await fetch(`${sim.url}/_sim/credentials`)).json()) as SimCredentials;
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((p) => p.close()));
@@ -40,7 +31,7 @@ export function useSim() {
     if (!sim) throw new Error('sim not started');
     return sim;
   };
-  const creds = (): Credentials => {
+  const creds = (): SimCredentials => {
     if (!credentials) throw new Error('sim not started');
     return credentials;
   };

@@ -14,18 +14,9 @@ import type { JoinParams } from '../../zoom-sim/protocol.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
 import type { SimConfig } from '../../zoom-sim/sim-config.js';
 import { deletePrefix } from '../helpers/redis.js';
-import { startTestSim } from '../helpers/sim.js';
+import { type SimCredentials, startTestSim } from '../helpers/sim.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
-
-export interface SimCredentials {
-  accountId: string;
-  clientId: string;
-  clientSecret: string;
-  sdkKey: string;
-  sdkSecret: string;
-  serviceUser: { id: string; email: string };
-}
 
 /** `GET /_sim/stats` counters the tests read. */
 export interface SimStats {

@@ -4,6 +4,7 @@ import type { SimContext } from '../sim-context.js';
 import { zoomErrors } from '../zoom-error.js';
 import { parseWith } from './json-body.js';
 import { rateLimited } from './rate-limited.js';
+import { userBasics } from './user-fields.js';
 
 export const USERS_PAGE_SIZE_DEFAULT = 30;
 export const USERS_PAGE_SIZE_MAX = 300;
@@ -50,16 +51,7 @@ export function registerUserListRoute(app: Hono, context: SimContext): void {
       total_records: all.length,
       // Zoom sends an empty string on the last page.
       next_page_token: next < all.length ? encodeCursor(next) : '',
-      users: page.map((user) => ({
-        id: user.id,
-        first_name: user.first_name,
-        last_name: user.last_name,
-        display_name: user.display_name,
-        email: user.email,
-        type: user.type,
-        status: user.status,
-        created_at: user.created_at,
-      })),
+      users: page.map(userBasics),
     });
   });
 }

@@ -7,6 +7,7 @@ import { avatarUrl } from './avatars.js';
 import { bearerAuth } from './bearer-auth.js';
 import { limitBody, parseWith, readJson } from './json-body.js';
 import { addedLatency, rateLimited } from './rate-limited.js';
+import { userBasics } from './user-fields.js';
 import { findUser } from './user-lookup.js';
 import { registerUserPictureRoute } from './user-picture.js';
 import { registerUserTokenRoute } from './user-token.js';
@@ -35,14 +36,7 @@ const deleteQuery = z.object({
 export function userView(context: SimContext, user: SimUser) {
   const pic = avatarUrl(context, user.id);
   return {
-    id: user.id,
-    first_name: user.first_name,
-    last_name: user.last_name,
-    display_name: user.display_name,
-    email: user.email,
-    type: user.type,
-    status: user.status,
-    created_at: user.created_at,
+    ...userBasics(user),
     account_id: context.config.accountId,
     login_types: user.can_login ? [100] : [],
     ...(pic ? { pic_url: pic } : {}),
