@@ -39,6 +39,27 @@ const simCredentialsSchema = z.object({
   serviceUser: z.object({ id: z.string(), email: z.string() }).optional(),
 });
 
+/** The five `ZOOM_*` credentials from the configuration, when all are set. */
+function credentialsFromConfig(
+  config: Config,
+  apiBase: string,
+  oauthBase: string,
+): ZoomCredentials | undefined {
+  const { ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_SDK_KEY, ZOOM_SDK_SECRET } = config;
+  if (!ZOOM_ACCOUNT_ID || !ZOOM_CLIENT_ID || !ZOOM_CLIENT_SECRET || !ZOOM_SDK_KEY || !ZOOM_SDK_SECRET)
+    return undefined;
+  return {
+    accountId: ZOOM_ACCOUNT_ID,
+    clientId: ZOOM_CLIENT_ID,
+    clientSecret: ZOOM_CLIENT_SECRET,
+    sdkKey: ZOOM_SDK_KEY,
+    sdkSecret: ZOOM_SDK_SECRET,
+    botUser: config.ZOOM_BOT_USER,
+    apiBase,
+    oauthBase,
+  };
+}
+
 /**
  * Contract §1. Zoom mode: the `ZOOM_*` variables and the configured bases. Sim mode: OAuth at
  * `<sim>/oauth/token` and REST at `<sim>/v2`; each credential from its `ZOOM_*` variable when set
@@ -50,37 +71,15 @@ export async function resolveZoomCredentials(
   http: ZoomHttp = new ZoomHttp(),
 ): Promise<ZoomCredentials> {
   if (mode.kind === 'zoom') {
-    const { ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_SDK_KEY, ZOOM_SDK_SECRET } = config;
+    const fromEnv = credentialsFromConfig(config, config.ZOOM_API_BASE, config.ZOOM_OAUTH_BASE);
     // resolveMode only answers 'zoom' when all five are set.
-    if (!ZOOM_ACCOUNT_ID || !ZOOM_CLIENT_ID || !ZOOM_CLIENT_SECRET || !ZOOM_SDK_KEY || !ZOOM_SDK_SECRET) {
-      throw new Error('Zoom mode without a full set of ZOOM_* credentials');
-    }
-    return {
-      accountId: ZOOM_ACCOUNT_ID,
-      clientId: ZOOM_CLIENT_ID,
-      clientSecret: ZOOM_CLIENT_SECRET,
-      sdkKey: ZOOM_SDK_KEY,
-      sdkSecret: ZOOM_SDK_SECRET,
-      botUser: config.ZOOM_BOT_USER,
-      apiBase: config.ZOOM_API_BASE,
-      oauthBase: config.ZOOM_OAUTH_BASE,
-    };
+    if (!fromEnv) throw new Error('Zoom mode without a full set of ZOOM_* credentials');
+    return fromEnv;
   }
   const simBase = mode.simUrl.replace(/\/+$/, '');
-  const { ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_SDK_KEY, ZOOM_SDK_SECRET } = config;
-  if (ZOOM_ACCOUNT_ID && ZOOM_CLIENT_ID && ZOOM_CLIENT_SECRET && ZOOM_SDK_KEY && ZOOM_SDK_SECRET) {
-    // All given: the sim is not asked (a sim started with the same ZOOM_* variables matches them).
-    return {
-      accountId: ZOOM_ACCOUNT_ID,
-      clientId: ZOOM_CLIENT_ID,
-      clientSecret: ZOOM_CLIENT_SECRET,
-      sdkKey: ZOOM_SDK_KEY,
-      sdkSecret: ZOOM_SDK_SECRET,
-      botUser: config.ZOOM_BOT_USER,
-      apiBase: `${simBase}/v2`,
-      oauthBase: simBase,
-    };
-  }
+  // All given: the sim is not asked (a sim started with the same ZOOM_* variables matches them).
+  const fromEnv = credentialsFromConfig(config, `${simBase}/v2`, simBase);
+  if (fromEnv) return fromEnv;
   const response = await http.send({
     method: 'GET',
     url: new URL(`${simBase}/_sim/credentials`),

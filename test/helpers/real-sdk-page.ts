@@ -1,4 +1,5 @@
 import type { Browser, HTTPRequest } from 'puppeteer-core';
+import { expect } from 'vitest';
 import { PuppeteerBotPage } from '../../runner/browser/puppeteer-bot-page.js';
 import { PAGE_PATHS } from '../../runner/web/page-routes.js';
 import type { PageJoinParams, PageMessage } from '../../shared/bridge.js';
@@ -73,4 +74,19 @@ export async function joinThroughRealSdk(options: RealSdkJoin) {
     { type: 'join-result' }
   >;
   return { page, log, form, result, seen, logLines: lines };
+}
+
+/** Each secret appears in no URL the page requested, no console line and no runner log line. */
+export function expectNoSecretLeaked(
+  secrets: readonly string[],
+  seen: { urls: string[]; console: string[] },
+  logLines: string[],
+): void {
+  for (const secret of secrets) {
+    expect(
+      seen.urls.filter((url) => url.includes(secret) || url.includes(encodeURIComponent(secret))),
+    ).toEqual([]);
+    expect(seen.console.filter((line) => line.includes(secret))).toEqual([]);
+    expect(logLines.filter((line) => line.includes(secret))).toEqual([]);
+  }
 }

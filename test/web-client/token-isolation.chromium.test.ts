@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Frame } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinThroughRealSdk } from '../helpers/real-sdk-page.js';
+import { expectNoSecretLeaked, joinThroughRealSdk } from '../helpers/real-sdk-page.js';
 import { useRealSdkRig } from '../helpers/real-sdk-rig.js';
 
 /**
@@ -109,14 +109,8 @@ describe('tokens handed to the bot page', () => {
       parentStorage: 'blocked',
       parentDocument: 'blocked',
     });
-    for (const secret of [zak, signature, passcode]) {
-      expect(probe.ownState).not.toContain(secret);
-      expect(
-        seen.urls.filter((url) => url.includes(secret) || url.includes(encodeURIComponent(secret))),
-      ).toEqual([]);
-      expect(seen.console.filter((line) => line.includes(secret))).toEqual([]);
-      expect(logLines.filter((line) => line.includes(secret))).toEqual([]);
-    }
+    for (const secret of [zak, signature, passcode]) expect(probe.ownState).not.toContain(secret);
+    expectNoSecretLeaked([zak, signature, passcode], seen, logLines);
     await page.close();
   });
 });
