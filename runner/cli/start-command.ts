@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { startZoomSim } from '../../zoom-sim/server.js';
 import { loadSimConfig } from '../../zoom-sim/sim-config.js';
-import { type ApiRuntime, startApiRuntime } from '../api/api-runtime.js';
-import type { Config } from '../config/config-table.js';
+import { startApiRuntime } from '../api/api-runtime.js';
+import { assertChromiumExecutable } from '../browser/chromium-executable.js';
+import { CONFIG_TABLE, type Config } from '../config/config-table.js';
 import { loadConfig } from '../config/load-config.js';
 import { type Mode, resolveMode } from '../config/mode.js';
 import { DASHBOARD_BASE_PATH } from '../dashboard/dashboard-routes.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { redisForStart } from '../redis/redis-for-start.js';
+import { ensureStartPage } from '../web/page-build.js';
 import { type Env, parseFlags, untilSignal } from './command.js';
 
 const HELP = `Usage: zoom-bot-runner start
@@ -21,6 +24,11 @@ meeting and the curl that drops it in the sim, to watch it rejoin. The API key a
 are generated for this run unless API_KEYS / DASHBOARD_USER and DASHBOARD_PASSWORD are set. With a
 mode configured and no API_KEYS, every /v1 request is refused with 401 (and the dashboard is off
 without DASHBOARD_USER and DASHBOARD_PASSWORD).
+
+Before starting anything it checks CHROMIUM_PATH and Redis: with REDIS_URL set, that Redis must
+answer; with REDIS_URL unset and nothing answering on redis://127.0.0.1:6379, it runs a private
+redis-server from the PATH for this run (nothing is kept). From a source checkout it rebuilds the bot
+page when it is out of date.
 
 Options:
   -h, --help    this text
@@ -102,13 +110,50 @@ async function startEmbeddedSim(env: Env): Promise<EmbeddedSim> {
 
 export async function runStartCommand(args: string[], env: Env): Promise<number> {
   if (!parseFlags(args, {}, HELP)) return 0;
-  const config: Config = loadConfig(env);
-  const configured = resolveMode(config);
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'start' });
+  const given: Config = loadConfig(env);
+  const configured = resolveMode(given);
+  // Prerequisites first, each with its own message and install command, before anything starts.
+  assertChromiumExecutable(given.CHROMIUM_PATH);
+  const redis = await redisForStart(
+    env.REDIS_URL?.trim() ? env.REDIS_URL.trim() : undefined,
+    CONFIG_TABLE.REDIS_URL.default,
+  );
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanUp = async () => {
+    for (const step of cleanups.reverse()) await step();
+  };
+  try {
+    const config = redis.privateServer ? loadConfig({ ...env, REDIS_URL: redis.url }) : given;
+    const logger = createLogger({ level: config.LOG_LEVEL, name: 'start' });
+    if (redis.privateServer) {
+      const server = redis.privateServer;
+      cleanups.push(() => server.stop());
+      process.stdout.write(
+        `REDIS_URL is not set and nothing answers on ${CONFIG_TABLE.REDIS_URL.default}: running a private redis-server for this run at ${redis.url} (nothing is kept after it stops).\n`,
+      );
+    }
+    if (await ensureStartPage(configured.kind === 'zoom' ? 'zoom' : 'sim')) {
+      logger.info('bot page was out of date: rebuilt');
+    }
+    return await runStarted(env, config, configured, logger, cleanups);
+  } finally {
+    await cleanUp();
+  }
+}
+
+async function runStarted(
+  env: Env,
+  config: Config,
+  configured: Mode,
+  logger: Logger,
+  cleanups: Array<() => Promise<void>>,
+): Promise<number> {
   let sim: EmbeddedSim | undefined;
   let mode: Exclude<Mode, { kind: 'embedded' }>;
   if (configured.kind === 'embedded') {
-    sim = await startEmbeddedSim(env);
+    const started = await startEmbeddedSim(env);
+    sim = started;
+    cleanups.push(() => started.close());
     mode = { kind: 'sim', simUrl: sim.url };
   } else {
     mode = configured;
@@ -121,20 +166,14 @@ export async function runStartCommand(args: string[], env: Env): Promise<number>
     sim && !hasDashboardLogin
       ? { user: 'admin', password: randomBytes(12).toString('base64url') }
       : undefined;
-  let runtime: ApiRuntime;
-  try {
-    runtime = await startApiRuntime({
-      config,
-      mode,
-      logger,
-      apiKeys: generatedKey !== undefined ? [generatedKey] : undefined,
-      dashboardLogin: generatedLogin,
-      worker: { name: `${hostname()}-${process.pid}` },
-    });
-  } catch (error) {
-    await sim?.close();
-    throw error;
-  }
+  const runtime = await startApiRuntime({
+    config,
+    mode,
+    logger,
+    apiKeys: generatedKey !== undefined ? [generatedKey] : undefined,
+    dashboardLogin: generatedLogin,
+    worker: { name: `${hostname()}-${process.pid}` },
+  });
   if (sim) {
     process.stdout.write(
       `\nNo Zoom mode configured (ZOOM_SIM_URL or the ZOOM_* credentials): running an embedded zoom-sim at ${sim.url}.\n` +
@@ -149,6 +188,5 @@ export async function runStartCommand(args: string[], env: Env): Promise<number>
   const signal = await untilSignal();
   logger.info({ signal, shutdownMode: config.SHUTDOWN_MODE }, 'start stopping');
   await runtime.shutdown(config.SHUTDOWN_MODE);
-  await sim?.close();
   return 0;
 }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { assertChromiumExecutable } from '../browser/chromium-executable.js';
 import { loadConfig } from '../config/load-config.js';
 import { requireConfiguredMode } from '../config/mode.js';
 import { createLogger } from '../log/logger.js';
@@ -22,6 +23,7 @@ export async function runWorkerCommand(args: string[], env: Env): Promise<number
   if (!values) return 0;
   const config = loadConfig(env);
   const mode = requireConfiguredMode(config, 'worker');
+  assertChromiumExecutable(config.CHROMIUM_PATH);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
   const runtime = await startWorkerRuntime({
     config,

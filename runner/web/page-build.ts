@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PrerequisiteError } from '../lifecycle/prerequisite-error.js';
 import type { PageSdk } from './page-routes.js';
 
 /** Where `npm run build` puts the page builds: `dist/web-client/{zoom,sim}`. */
@@ -50,4 +51,23 @@ export async function buildPage(sdk: PageSdk, root = findRepoRoot()): Promise<vo
 
 export async function ensurePageBuilds(sdks: readonly PageSdk[] = ['zoom', 'sim']): Promise<void> {
   for (const sdk of sdks) if (isPageBuildStale(sdk)) await buildPage(sdk);
+}
+
+/**
+ * The page `start` serves, current: from a source checkout it rebuilds a missing or out-of-date
+ * build (Vite); from an installed package or image the build must already be there.
+ * Returns true when it built.
+ */
+export async function ensureStartPage(sdk: PageSdk, root = findRepoRoot()): Promise<boolean> {
+  const fromSource = existsSync(path.join(root, 'web-client', 'vite.config.ts'));
+  if (!isPageBuildStale(sdk, root)) return false;
+  if (fromSource) {
+    await buildPage(sdk, root);
+    return true;
+  }
+  if (existsSync(path.join(pageBuildDir(root), sdk, 'index.html'))) return false;
+  throw new PrerequisiteError(
+    'page_build_missing',
+    `The bot page build is missing (${path.join(pageBuildDir(root), sdk)}). Run \`npm run build\`.`,
+  );
 }

@@ -1,0 +1,39 @@
+import { Redis } from 'ioredis';
+
+export type RedisPing = { ok: true } | { ok: false; reason: string };
+
+/** One PING with no retries: does a Redis answer at `url` right now? */
+export async function pingRedis(url: string, timeoutMs = 2_000): Promise<RedisPing> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  // The socket's own error (ECONNREFUSED, ENOTFOUND…) says more than connect()'s "Connection is closed".
+  let socketError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    socketError ??= error;
+  });
+  try {
+    await redis.connect();
+    const answer = await redis.ping();
+    return answer === 'PONG' ? { ok: true } : { ok: false, reason: `unexpected answer ${answer}` };
+  } catch (error) {
+    return { ok: false, reason: (socketError ?? (error as Error)).message };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
