@@ -4,12 +4,14 @@ import { Hono } from 'hono';
 import { MeetingRegistry } from './meetings/meeting-registry.js';
 import { attachParticipantSockets } from './meetings/participant-socket.js';
 import { registerAvatarRoutes } from './routes/avatars.js';
+import { registerSimFaultRoutes } from './routes/injected-faults.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { registerSimAccountRoutes } from './routes/sim-account.js';
 import { registerSimMeetingRoutes } from './routes/sim-meetings.js';
 import { registerUserRoutes } from './routes/users.js';
 import type { SimConfig } from './sim-config.js';
 import type { SimContext } from './sim-context.js';
+import { FaultInjector } from './store/faults.js';
 import { RateLimiter } from './store/rate-limiter.js';
 import { SimStats } from './store/stats.js';
 import { TokenRegistry } from './store/tokens.js';
@@ -36,6 +38,7 @@ export function createSimContext(config: SimConfig, baseUrl: () => string): SimC
     stats,
     rateLimits,
     meetings: new MeetingRegistry({ tokens, users, stats, config, baseUrl }),
+    faults: new FaultInjector(),
     baseUrl,
   };
   return context;
@@ -47,6 +50,7 @@ export function createSimApp(context: SimContext): Hono {
   registerUserRoutes(app, context);
   registerAvatarRoutes(app, context);
   registerSimAccountRoutes(app, context);
+  registerSimFaultRoutes(app, context);
   registerSimMeetingRoutes(app, context);
   app.notFound((c) => sendZoomError(c, zoomErrors.notFound(c.req.path)));
   app.onError((error, c) => {

@@ -1,5 +1,6 @@
 import type { MeetingRegistry } from './meetings/meeting-registry.js';
 import type { SimConfig } from './sim-config.js';
+import type { FaultInjector } from './store/faults.js';
 import type { RateLimiter } from './store/rate-limiter.js';
 import type { SimStats } from './store/stats.js';
 import type { TokenRegistry } from './store/tokens.js';
@@ -13,6 +14,8 @@ export interface SimContext {
   readonly stats: SimStats;
   readonly rateLimits: RateLimiter;
   readonly meetings: MeetingRegistry;
+  /** Failures a test armed on the OAuth and token endpoints (`PUT /_sim/faults`). */
+  readonly faults: FaultInjector;
   /** `http://host:port` of this sim, known once it listens. */
   baseUrl(): string;
 }

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import type { SimContext } from '../sim-context.js';
+import { injectedFault } from './injected-faults.js';
 import { limitBody } from './json-body.js';
 import { addedLatency } from './rate-limited.js';
 
@@ -47,27 +48,33 @@ async function oauthParams(c: Context): Promise<Record<string, string | undefine
 }
 
 export function registerOAuthRoutes(app: Hono, context: SimContext): void {
-  app.post('/oauth/token', addedLatency(context), limitBody(16 * 1024), async (c) => {
-    if (!checkClient(c.req.header('authorization'), context)) {
-      return oauthError(c, 401, 'invalid_client', 'Invalid client_id or client_secret');
-    }
-    const params = await oauthParams(c);
-    if (params.grant_type !== 'account_credentials') {
-      return oauthError(c, 400, 'unsupported_grant_type', 'Unsupported grant type');
-    }
-    if (!params.account_id) return oauthError(c, 400, 'invalid_request', 'Missing account_id');
-    if (params.account_id !== context.config.accountId) {
-      return oauthError(c, 400, 'invalid_request', 'Invalid account_id');
-    }
-    const { token, expiresInSec } = context.tokens.issueAccessToken(context.config.accessTokenTtlSec);
-    context.stats.oauthTokensIssued += 1;
-    return c.json({
-      access_token: token,
-      token_type: 'bearer',
-      expires_in: expiresInSec,
-      scope: SCOPE,
-      // Zoom answers `https://api.zoom.us`; clients append `/v2`.
-      api_url: context.baseUrl(),
-    });
-  });
+  app.post(
+    '/oauth/token',
+    addedLatency(context),
+    injectedFault(context, 'oauth'),
+    limitBody(16 * 1024),
+    async (c) => {
+      if (!checkClient(c.req.header('authorization'), context)) {
+        return oauthError(c, 401, 'invalid_client', 'Invalid client_id or client_secret');
+      }
+      const params = await oauthParams(c);
+      if (params.grant_type !== 'account_credentials') {
+        return oauthError(c, 400, 'unsupported_grant_type', 'Unsupported grant type');
+      }
+      if (!params.account_id) return oauthError(c, 400, 'invalid_request', 'Missing account_id');
+      if (params.account_id !== context.config.accountId) {
+        return oauthError(c, 400, 'invalid_request', 'Invalid account_id');
+      }
+      const { token, expiresInSec } = context.tokens.issueAccessToken(context.config.accessTokenTtlSec);
+      context.stats.oauthTokensIssued += 1;
+      return c.json({
+        access_token: token,
+        token_type: 'bearer',
+        expires_in: expiresInSec,
+        scope: SCOPE,
+        // Zoom answers `https://api.zoom.us`; clients append `/v2`.
+        api_url: context.baseUrl(),
+      });
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { SimContext } from '../sim-context.js';
+import { injectedFault } from './injected-faults.js';
 import { parseWith } from './json-body.js';
 import { rateLimited } from './rate-limited.js';
 import { findUser } from './user-lookup.js';
@@ -31,16 +32,21 @@ const tokenQuery = z.discriminatedUnion('type', [
 
 /** `GET /v2/users/:userId/token?type=zak&ttl=` and `?type=onbehalf&meeting_id=`: category Light. */
 export function registerUserTokenRoute(app: Hono, context: SimContext): void {
-  app.get('/v2/users/:userId/token', rateLimited(context, 'light'), (c) => {
-    const user = findUser(context, c.req.param('userId'));
-    const query = parseWith(tokenQuery, c.req.query());
-    if (query.type === 'zak') {
-      const { token } = context.tokens.mint('zak', user.id, query.ttl ?? ZAK_DEFAULT_TTL_SEC);
-      context.stats.zakMinted += 1;
+  app.get(
+    '/v2/users/:userId/token',
+    injectedFault(context, 'userToken'),
+    rateLimited(context, 'light'),
+    (c) => {
+      const user = findUser(context, c.req.param('userId'));
+      const query = parseWith(tokenQuery, c.req.query());
+      if (query.type === 'zak') {
+        const { token } = context.tokens.mint('zak', user.id, query.ttl ?? ZAK_DEFAULT_TTL_SEC);
+        context.stats.zakMinted += 1;
+        return c.json({ token });
+      }
+      const { token } = context.tokens.mint('obf', user.id, OBF_TTL_SEC, query.meeting_id);
+      context.stats.obfMinted += 1;
       return c.json({ token });
-    }
-    const { token } = context.tokens.mint('obf', user.id, OBF_TTL_SEC, query.meeting_id);
-    context.stats.obfMinted += 1;
-    return c.json({ token });
-  });
+    },
+  );
 }
