@@ -1,6 +1,7 @@
 import type { Config } from '../config/config-table.js';
 import type { Mode } from '../config/mode.js';
 import { type RunningHttpServer, startHttpServer } from '../http/http-server.js';
+import { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
 import { runShutdownSteps, type ShutdownStep } from '../lifecycle/shutdown-steps.js';
 import type { Logger } from '../log/logger.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
@@ -62,6 +63,7 @@ export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRu
       prefix: config.QUEUE_PREFIX,
       jobEncryptionKey: config.JOB_ENCRYPTION_KEY,
       serviceUser: credentials.botUser,
+      urlPolicy: new OutboundUrlPolicy({ allowlist: config.OUTBOUND_URL_ALLOWLIST }),
     });
     const app = createApiApp({
       layer,

@@ -75,6 +75,26 @@ export class OutboundUrlPolicy {
 
   /** Resolves with the parsed URL, or throws `UrlNotAllowedError` saying why (without the query). */
   async check(raw: string): Promise<URL> {
+    const { url, host } = this.checkWithoutLookup(raw);
+    if (host === undefined || isIP(host) !== 0) return url;
+    let addresses: string[];
+    try {
+      addresses = (await this.lookup(host)).map((a) => a.address);
+    } catch {
+      throw new UrlNotAllowedError(`${url.origin}: the host name does not resolve`);
+    }
+    if (addresses.length === 0 || !addresses.every(isPublicAddress)) {
+      throw new UrlNotAllowedError(`${url.origin} resolves to a private, loopback or link-local address`);
+    }
+    return url;
+  }
+
+  /**
+   * Everything `check` decides without DNS: the scheme, the allowlist, local names and literal
+   * addresses. Enough to refuse a request at once; `check` still runs before each delivery.
+   * `host` is undefined when the allowlist already admitted the URL.
+   */
+  checkWithoutLookup(raw: string): { url: URL; host: string | undefined } {
     let url: URL;
     try {
       url = new URL(raw);
@@ -88,7 +108,7 @@ export class OutboundUrlPolicy {
       if (!this.allowlist.includes(url.origin)) {
         throw new UrlNotAllowedError(`${shown} is not in OUTBOUND_URL_ALLOWLIST`);
       }
-      return url;
+      return { url, host: undefined };
     }
     if (url.protocol !== 'https:') {
       throw new UrlNotAllowedError(`${shown}: only https is allowed (set OUTBOUND_URL_ALLOWLIST for others)`);
@@ -97,19 +117,9 @@ export class OutboundUrlPolicy {
     if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local')) {
       throw new UrlNotAllowedError(`${shown}: local host names are not allowed`);
     }
-    let addresses: string[];
-    if (isIP(host) !== 0) {
-      addresses = [host];
-    } else {
-      try {
-        addresses = (await this.lookup(host)).map((a) => a.address);
-      } catch {
-        throw new UrlNotAllowedError(`${shown}: the host name does not resolve`);
-      }
+    if (isIP(host) !== 0 && !isPublicAddress(host)) {
+      throw new UrlNotAllowedError(`${shown} is a private, loopback or link-local address`);
     }
-    if (addresses.length === 0 || !addresses.every(isPublicAddress)) {
-      throw new UrlNotAllowedError(`${shown} resolves to a private, loopback or link-local address`);
-    }
-    return url;
+    return { url, host };
   }
 }

@@ -4,6 +4,8 @@ import { type BotRequest, botRequestSchema } from '../../shared/bot-request.js';
 import { botStateSchema } from '../../shared/bot-states.js';
 import type { BotEvent, BotView } from '../../shared/bot-view.js';
 import { firstFieldIssue } from '../../shared/validation.js';
+import type { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
+import { UrlNotAllowedError } from '../zoom/zoom-errors.js';
 import { BotNotFoundError, BotRequestError, SameUserInMeetingError } from './bot-errors.js';
 import type { BotListPage } from './bot-list.js';
 import { decodeCursor } from './bot-list.js';
@@ -22,6 +24,12 @@ export interface BotServiceOptions {
   crypto: () => Promise<JobCrypto>;
   /** ZOOM_BOT_USER, when known: the default ZAK user then claims that user's seat (see `claimedZoomUser`). */
   serviceUser?: string | undefined;
+  /**
+   * OUTBOUND_URL_ALLOWLIST's policy: webhook and callback URLs it refuses without DNS are a 422 at
+   * once. Without one (the producer library, which may not know the allowlist) they are only checked
+   * before each request.
+   */
+  urlPolicy?: OutboundUrlPolicy | undefined;
   now?: () => number;
   newId?: () => string;
 }
@@ -69,6 +77,7 @@ export class BotService {
       throw new BotRequestError(issue.field, issue.message);
     }
     const request = parsed.data;
+    this.checkOutboundUrls(request);
     const crypto = await this.options.crypto();
     // A fresh UUID never collides in practice; the retry only covers a bad `newId` or a hand-made id.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -98,6 +107,24 @@ export class BotService {
       return { created: true, status: 201, bot: outcome.view };
     }
     throw new Error('Could not allocate a bot id after 3 tries');
+  }
+
+  private checkOutboundUrls(request: BotRequest): void {
+    const policy = this.options.urlPolicy;
+    if (!policy) return;
+    const urls: Array<[field: string, url: string | undefined]> = [
+      ['webhookUrl', request.webhookUrl],
+      ['auth.url', request.auth.type === 'callback' ? request.auth.url : undefined],
+    ];
+    for (const [field, url] of urls) {
+      if (url === undefined) continue;
+      try {
+        policy.checkWithoutLookup(url);
+      } catch (error) {
+        if (error instanceof UrlNotAllowedError) throw new BotRequestError(field, error.message);
+        throw error;
+      }
+    }
   }
 
   async get(id: string): Promise<BotView> {

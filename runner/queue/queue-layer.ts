@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
 import { type BotQueue, createBotQueue } from './bot-queue.js';
 import { BotService } from './bot-service.js';
 import { BotStore } from './bot-store.js';
@@ -14,6 +15,8 @@ export interface QueueLayerOptions {
   jobEncryptionKey?: string | undefined;
   /** ZOOM_BOT_USER, for the same-user rule. */
   serviceUser?: string | undefined;
+  /** Refuses disallowed webhook/callback URLs at enqueue (the API passes OUTBOUND_URL_ALLOWLIST's). */
+  urlPolicy?: OutboundUrlPolicy | undefined;
   /** How long ended bots stay readable (default 7 days). */
   endedRetentionMs?: number | undefined;
 }
@@ -54,7 +57,14 @@ export function createQueueLayer(options: QueueLayerOptions): QueueLayer {
     }
     return resolving;
   };
-  const service = new BotService({ queue, store, leaves, crypto, serviceUser: options.serviceUser });
+  const service = new BotService({
+    queue,
+    store,
+    leaves,
+    crypto,
+    serviceUser: options.serviceUser,
+    urlPolicy: options.urlPolicy,
+  });
   let closing: Promise<void> | undefined;
   return {
     queue,

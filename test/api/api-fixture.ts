@@ -2,6 +2,7 @@ import { onTestFinished } from 'vitest';
 import { createApiApp } from '../../runner/api/api-app.js';
 import { loadConfig } from '../../runner/config/load-config.js';
 import { startHttpServer } from '../../runner/http/http-server.js';
+import { OutboundUrlPolicy } from '../../runner/http/outbound-url-policy.js';
 import { RunnerMetrics } from '../../runner/metrics/runner-metrics.js';
 import { createQueueLayer, type QueueLayer } from '../../runner/queue/queue-layer.js';
 import { captureLogger } from '../helpers/capture-logger.js';
@@ -30,6 +31,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiFix
     redis,
     prefix,
     jobEncryptionKey: 'test-job-encryption-key-0123456789abcdef',
+    urlPolicy: new OutboundUrlPolicy({ allowlist: config.OUTBOUND_URL_ALLOWLIST }),
   });
   const { logger, lines } = captureLogger('info');
   const app = createApiApp({ layer, redis, config, logger, metrics: new RunnerMetrics(), pages: false });

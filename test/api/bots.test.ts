@@ -51,6 +51,34 @@ describe('POST /v1/bots', () => {
     expect(error).toMatchObject({ code: 'validation_failed', field });
   });
 
+  it.each([
+    ['webhookUrl', { webhookUrl: 'https://127.0.0.1/hooks' }, 'private, loopback or link-local'],
+    ['webhookUrl', { webhookUrl: 'https://[::1]:8443/hooks' }, 'private, loopback or link-local'],
+    ['webhookUrl', { webhookUrl: 'https://10.1.2.3/hooks' }, 'private, loopback or link-local'],
+    ['webhookUrl', { webhookUrl: 'http://hooks.example.com/bots' }, 'only https'],
+    ['webhookUrl', { webhookUrl: 'https://localhost/hooks' }, 'local host names'],
+    ['auth.url', { auth: { type: 'callback', url: 'https://169.254.169.254/latest' } }, 'link-local'],
+  ])('422 naming %s for a URL the runner would never call (%j)', async (field, overrides, why) => {
+    const api = await startApi();
+    const response = await api.call('/v1/bots', { method: 'POST', json: botRequest(overrides) });
+    expect(response.status).toBe(422);
+    const { error } = errorBodySchema.parse(await response.json());
+    expect(error).toMatchObject({ code: 'validation_failed', field });
+    expect(error.message).toContain(why);
+    // Nothing was queued for it.
+    expect(await api.layer.queue.count()).toBe(0);
+  });
+
+  it('a private receiver named in OUTBOUND_URL_ALLOWLIST is accepted; another origin is not', async () => {
+    const api = await startApi({ OUTBOUND_URL_ALLOWLIST: 'http://10.0.0.5:9000' });
+    const allowed = botRequest({ webhookUrl: 'http://10.0.0.5:9000/hooks' });
+    expect((await api.call('/v1/bots', { method: 'POST', json: allowed })).status).toBe(201);
+    const other = botRequest({ webhookUrl: 'https://hooks.example.com/bots', dedupeKey: 'other' });
+    const response = await api.call('/v1/bots', { method: 'POST', json: other });
+    expect(response.status).toBe(422);
+    expect(errorBodySchema.parse(await response.json()).error.message).toContain('OUTBOUND_URL_ALLOWLIST');
+  });
+
   it('422 naming the missing required field', async () => {
     const api = await startApi();
     const { displayName: _omit, ...request } = botRequest();
