@@ -4,6 +4,7 @@ import { type RunningHttpServer, startHttpServer } from '../http/http-server.js'
 import { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
 import { runShutdownSteps, type ShutdownStep } from '../lifecycle/shutdown-steps.js';
 import type { Logger } from '../log/logger.js';
+import { QueueDepthReporter } from '../metrics/queue-depth-reporter.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { createQueueLayer, type QueueLayer } from '../queue/queue-layer.js';
 import { connectRedis } from '../redis/redis-connection.js';
@@ -45,9 +46,11 @@ export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRu
   let layer: QueueLayer | undefined;
   let http: RunningHttpServer | undefined;
   let webhooks: WebhookDispatcher | undefined;
+  let queueDepth: QueueDepthReporter | undefined;
   const metrics = new RunnerMetrics();
   const release = async () => {
     const steps: ShutdownStep[] = [
+      ['queue depth', () => queueDepth?.close()],
       ['http', () => http?.close()],
       ['webhooks', () => webhooks?.close()],
       ['queue', () => layer?.close()],
@@ -97,6 +100,15 @@ export async function startApiRuntime(options: ApiRuntimeOptions): Promise<ApiRu
         // One registry: the API's /metrics shows the worker's bots too.
         host: { http, redis, layer, metrics },
       });
+    } else {
+      // The API also competes for the queue-depth lease: an autoscaler can then scale workers from zero.
+      queueDepth = new QueueDepthReporter({
+        redis,
+        prefix: config.QUEUE_PREFIX,
+        queue: layer.queue,
+        metrics,
+      });
+      queueDepth.start();
     }
   } catch (error) {
     await release();
