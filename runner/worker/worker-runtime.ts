@@ -53,6 +53,8 @@ export async function startWorkerRuntime(options: {
   logger: Logger;
   name?: string;
   host?: WorkerHost;
+  /** Pages the browser pool keeps warm (default 1); a benchmark warms one per concurrent join. */
+  warmPages?: number;
 }): Promise<WorkerRuntime> {
   const { config, mode, logger, host } = options;
   const redis =
@@ -90,7 +92,7 @@ export async function startWorkerRuntime(options: {
     pageOrigin: http.url,
     sdk,
     ...(mode.kind === 'sim' ? { webEndpoint: new URL(mode.simUrl).host } : {}),
-    warmPages: 1,
+    warmPages: options.warmPages ?? 1,
     logger,
   });
   const workerMetrics = wireWorkerMetrics({
