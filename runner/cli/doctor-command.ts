@@ -29,7 +29,7 @@ function advice(code: string, botUser: string | undefined): string {
     case 'zoom_user_not_found':
       return `Zoom has no user '${botUser ?? ''}' in this account: check ZOOM_BOT_USER (an id or email of a user in the app's account).`;
     case 'zoom_scope_missing':
-      return "The app lacks a scope: add 'user:read:zak' (or 'user:read:admin') to the Server-to-Server app.";
+      return "The app lacks a scope: add 'user:read:zak:admin' (granular; 'user:read:token:admin' for OBF) or the classic 'user:read:admin' to the Server-to-Server app.";
     case 'invalid_zoom_user':
       return "ZOOM_BOT_USER must be a user id or email ('me' does not work for Server-to-Server apps).";
     case 'zoom_unavailable':
