@@ -64,7 +64,7 @@ export function createSimApp(context: SimContext): Hono {
 /** Starts a sim on `config.port` (0 picks a free port). */
 export async function startZoomSim(config: SimConfig): Promise<RunningSim> {
   let url = '';
-  const context = createSimContext(config, () => url);
+  const context = createSimContext(config, () => config.publicUrl ?? url);
   const app = createSimApp(context);
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

@@ -18,6 +18,9 @@ export const SIM_DEFAULTS = {
   ZOOM_SIM_ACCESS_TOKEN_TTL_SEC: '3600',
 } as const;
 
+/** Every variable the sim reads: those with defaults, and ZOOM_SIM_PUBLIC_URL (none). */
+export const SIM_VARIABLES: readonly string[] = [...Object.keys(SIM_DEFAULTS), 'ZOOM_SIM_PUBLIC_URL'];
+
 const text = z.string().min(1).max(256);
 
 export const simConfigSchema = z.object({
@@ -33,6 +36,11 @@ export const simConfigSchema = z.object({
   host: text,
   /** `expires_in` of OAuth access tokens (Zoom: 3600). Short values let tests see expiry. */
   accessTokenTtlSec: z.number().positive().max(86_400),
+  /**
+   * `ZOOM_SIM_PUBLIC_URL`: the address others reach the sim at, used in what it hands out (`api_url`,
+   * avatar URLs) when it binds to all interfaces (`http://sim:9090` in docker compose).
+   */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type SimConfig = z.infer<typeof simConfigSchema>;
 
@@ -76,11 +84,16 @@ export function loadSimConfig(
     const value = given ? given : SIM_DEFAULTS[variable];
     raw[field] = NUMERIC.has(field) && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
   }
+  const publicUrl = env.ZOOM_SIM_PUBLIC_URL?.trim();
+  if (publicUrl) raw.publicUrl = publicUrl.replace(/\/+$/, '');
   const parsed = simConfigSchema.safeParse({ ...raw, ...overrides });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = String(issue?.path[0] ?? '');
-    const variable = Object.entries(ENV_FIELDS).find(([, f]) => f === field)?.[0] ?? field;
+    const variable =
+      field === 'publicUrl'
+        ? 'ZOOM_SIM_PUBLIC_URL'
+        : (Object.entries(ENV_FIELDS).find(([, f]) => f === field)?.[0] ?? field);
     throw new SimConfigError(`${variable} ${issue?.message ?? 'is invalid'}`, variable);
   }
   return Object.freeze(parsed.data);

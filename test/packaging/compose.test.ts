@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SECRET_VARIABLES } from '../../runner/config/config-table.js';
-import { SIM_DEFAULTS } from '../../zoom-sim/sim-config.js';
+import { SIM_VARIABLES } from '../../zoom-sim/sim-config.js';
 import {
   type ComposeService,
   composeDurationSec,
@@ -131,8 +131,11 @@ describe('docker-compose.yml: profile sim', () => {
     expect(Array.isArray(test) ? test.join(' ') : test).toContain(
       `:${command[command.indexOf('--port') + 1]}/`,
     );
-    // The sim reads only its own variables.
-    for (const name of composeEnvironment(sim).keys()) expect(Object.keys(SIM_DEFAULTS)).toContain(name);
+    // The sim reads only its own variables, and hands out the address the other containers use.
+    for (const name of composeEnvironment(sim).keys()) expect(SIM_VARIABLES).toContain(name);
+    expect(composeEnvironment(sim).get('ZOOM_SIM_PUBLIC_URL')).toBe(
+      `http://sim:${command[command.indexOf('--port') + 1]}`,
+    );
   });
 
   it('points api-sim and worker-sim at the sim service, with no Zoom credentials and their own queue', () => {

@@ -69,3 +69,29 @@ describe('zoom-sim configuration', () => {
     expect(refusal({ ZOOM_CLIENT_SECRET: 'x'.repeat(300) }).variable).toBe('ZOOM_CLIENT_SECRET');
   });
 });
+
+describe('ZOOM_SIM_PUBLIC_URL', () => {
+  it('is what the sim hands out as api_url when it listens on all interfaces', async () => {
+    const { startZoomSim } = await import('../../zoom-sim/server.js');
+    const sim = await startZoomSim(
+      loadSimConfig({ ZOOM_SIM_PUBLIC_URL: 'http://sim:9090/' }, { port: 0, host: '0.0.0.0' }),
+    );
+    try {
+      const basic = Buffer.from(`${SIM_DEFAULTS.ZOOM_CLIENT_ID}:${SIM_DEFAULTS.ZOOM_CLIENT_SECRET}`).toString(
+        'base64',
+      );
+      const response = await fetch(
+        `http://127.0.0.1:${sim.port}/oauth/token?grant_type=account_credentials&account_id=${SIM_DEFAULTS.ZOOM_ACCOUNT_ID}`,
+        { method: 'POST', headers: { Authorization: `Basic ${basic}` } },
+      );
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { api_url: string }).api_url).toBe('http://sim:9090');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('must be an http(s) URL, and the error names it', () => {
+    expect(refusal({ ZOOM_SIM_PUBLIC_URL: 'sim:9090' }).variable).toBe('ZOOM_SIM_PUBLIC_URL');
+  });
+});
