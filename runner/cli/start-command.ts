@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load-config.js';
 import { type Mode, resolveMode } from '../config/mode.js';
 import { DASHBOARD_BASE_PATH } from '../dashboard/dashboard-routes.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import type { BotService } from '../queue/bot-service.js';
 import { redisForStart } from '../redis/redis-for-start.js';
 import { ensureStartPage } from '../web/page-build.js';
 import { type Env, parseFlags, untilSignal } from './command.js';
@@ -187,6 +188,31 @@ async function runStarted(
   logger.info({ url: runtime.http.url, mode: sim ? 'embedded' : configured.kind }, 'start ready');
   const signal = await untilSignal();
   logger.info({ signal, shutdownMode: config.SHUTDOWN_MODE }, 'start stopping');
+  if (sim) await leaveEveryBot(runtime.layer.service, config.SHUTDOWN_GRACE_SEC * 1000, logger);
   await runtime.shutdown(config.SHUTDOWN_MODE);
   return 0;
+}
+
+/**
+ * The embedded sim stops with this process, and its meetings with it: a handed-off bot would wait in
+ * the queue for a meeting that no longer exists. So its bots leave and end `left_by_request` first.
+ */
+async function leaveEveryBot(service: BotService, timeoutMs: number, logger: Logger): Promise<void> {
+  const live: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await service.list({ limit: 100, ...(cursor !== undefined ? { cursor } : {}) });
+    for (const bot of page.items) if (bot.state !== 'ended') live.push(bot.id);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  if (live.length === 0) return;
+  logger.info({ bots: live.length }, 'embedded sim stopping: bots leave their meetings');
+  await Promise.all(live.map((id) => service.leave(id).catch(() => undefined)));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const views = await Promise.all(live.map((id) => service.get(id).catch(() => undefined)));
+    if (views.every((view) => view === undefined || view.state === 'ended')) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  logger.warn('bots still leaving at the end of SHUTDOWN_GRACE_SEC; stopping anyway');
 }

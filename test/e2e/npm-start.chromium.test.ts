@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createQueueLayer } from '../../runner/queue/queue-layer.js';
 import { ensurePageBuilds } from '../../runner/web/page-build.js';
 import { botViewSchema } from '../../shared/bot-view.js';
 import type { MeetingView } from '../../zoom-sim/meetings/meeting.js';
@@ -171,6 +172,16 @@ describe('npm start, on the embedded default', () => {
     started.child.kill('SIGINT');
     expect(await started.exited, started.output.join('')).toBe(0);
     await expect.poll(() => tree.filter(isAlive), { timeout: 15_000 }).toEqual([]);
+    // Its meeting went with the embedded sim: the bot left and ended, rather than wait in the queue.
+    const redis = connectTestRedis();
+    try {
+      const layer = createQueueLayer({ redis, prefix });
+      const ended = await layer.service.get(bot.id);
+      await layer.close();
+      expect(ended).toMatchObject({ state: 'ended', endReason: 'left_by_request' });
+    } finally {
+      redis.disconnect();
+    }
   }, 180_000);
 
   it.skipIf(!canIsolateNetwork)(
