@@ -2,6 +2,7 @@ import { benchOptions, positiveInt, positiveInts } from './lib/bench-args.js';
 import { BenchFleet } from './lib/bench-fleet.js';
 import { type BenchReport, missedTargetNotes, target } from './lib/bench-result.js';
 import { createMeetings, type JoinBatch, type JoinTiming, joinBatch } from './lib/bot-batch.js';
+import { describeLoad, LoadSampler, type LoadSummary } from './lib/load-sampler.js';
 import { bareSimJoins } from './lib/sim-join-baseline.js';
 import { round, type Spread, spread } from './lib/stats.js';
 import { sleep, waitForWarmPages } from './lib/warm-pool.js';
@@ -18,6 +19,8 @@ const MODES = ['warm', 'warm-browser', 'cold'] as const;
 type Mode = (typeof MODES)[number];
 
 const JOIN_TIMEOUT_MS = 60_000;
+/** Longer than the sim's rolling one-second rate-limit window. */
+const RATE_WINDOW_MS = 1_100;
 
 interface Cell {
   mode: Mode;
@@ -38,6 +41,7 @@ export async function runJoinBench(args: string[]): Promise<BenchReport> {
   const modes = parseModes(options.modes);
   const rounds = positiveInt('rounds', options.rounds);
   const largest = Math.max(...sizes);
+  const load = new LoadSampler();
   const fleet = await BenchFleet.open({
     WORKER_CONCURRENCY: String(largest),
     // The default is 10 pages per Chromium, so 25 joins spread over three browsers.
@@ -48,8 +52,11 @@ export async function runJoinBench(args: string[]): Promise<BenchReport> {
   try {
     for (const size of sizes) {
       const samples: number[] = [];
-      for (let r = 0; r < rounds; r++)
+      for (let r = 0; r < rounds; r++) {
         samples.push(...(await bareSimJoins(fleet.control, await createMeetings(fleet, size))));
+        // Zoom's Light budget is per second (Pro: 30/s): the next burst of mints starts in a fresh window.
+        await sleep(RATE_WINDOW_MS);
+      }
       baselines.set(size, samples);
       progress(`sim baseline ×${size}: ${describe(spread(samples))}`);
     }
@@ -65,7 +72,7 @@ export async function runJoinBench(args: string[]): Promise<BenchReport> {
   } finally {
     await fleet.close();
   }
-  return report(cells, baselines, rounds);
+  return report(cells, baselines, rounds, load.stop());
 }
 
 /** One worker per size, warming one page per join; every round starts with the pages warm again. */
@@ -144,7 +151,12 @@ function record(cell: Cell, batch: JoinBatch, roundIndex: number): void {
   );
 }
 
-function report(cells: Cell[], baselines: Map<number, number[]>, rounds: number): BenchReport {
+function report(
+  cells: Cell[],
+  baselines: Map<number, number[]>,
+  rounds: number,
+  load: LoadSummary,
+): BenchReport {
   const find = (mode: Mode, size: number) => cells.find((c) => c.mode === mode && c.size === size);
   const totals = (cell: Cell | undefined) => spread(cell?.timings.map((t) => t.totalMs) ?? []);
   const worst = (values: number[] | undefined) => (values && values.length > 0 ? Math.max(...values) : null);
@@ -179,9 +191,10 @@ function report(cells: Cell[], baselines: Map<number, number[]>, rounds: number)
     'simBaseline: bare sim participants, same concurrency, each minting a ZAK over REST and joining over ' +
       'the WebSocket until Connected; `ours` = runner p50 − baseline p50 (queue, worker, Chromium page, ' +
       'SDK bridge, bot store).',
-    'Phases (p50): pickup = enqueue → minting; creds+page = minting → joining (signature, ZAK mint, page ' +
+    'Phases (p50): enqueue = the producer call; pickup = enqueue returned → minting; creds+page = minting → joining (signature, ZAK mint, page ' +
       'open); sdk join = joining → in_meeting (page → sim → Connected, sim included).',
-    ...missedTargetNotes(targets).map((note) => `${note} ${whyMissed(cells)}`),
+    describeLoad(load),
+    ...missedTargetNotes(targets).map((note) => `${note} ${whyMissed(cells)} ${describeLoad(load)}`),
     ...cells
       .filter((c) => c.failures.length > 0)
       .map(
@@ -194,7 +207,18 @@ function report(cells: Cell[], baselines: Map<number, number[]>, rounds: number)
     targets,
     notes,
     table: rows,
-    details: { cells: rows, baselines: Object.fromEntries(baselines) },
+    details: {
+      cells: rows,
+      joins: cells.map((c) => ({
+        mode: c.mode,
+        size: c.size,
+        allInMs: c.allInMs,
+        totalMs: c.timings.map((t) => t.totalMs),
+        phases: c.timings.map((t) => t.phases),
+      })),
+      baselines: Object.fromEntries(baselines),
+      load,
+    },
   };
 }
 
@@ -212,6 +236,7 @@ function row(cell: Cell, baseline: number[]): Record<string, string | number | n
     p95Ms: totals.p95,
     maxMs: totals.max,
     allInMaxMs: cell.allInMs.length > 0 ? Math.max(...cell.allInMs) : null,
+    enqueueP50: phase((t) => t.phases?.enqueueMs),
     pickupP50: phase((t) => t.phases?.pickupMs),
     credsPageP50: phase((t) => t.phases?.credentialsAndPageMs),
     sdkJoinP50: phase((t) => t.phases?.sdkJoinMs),
@@ -226,7 +251,7 @@ function whyMissed(cells: Cell[]): string {
   const warm = cells.filter((c) => c.mode === 'warm' && c.size > 1);
   const parts = warm.map((c) => {
     const r = row(c, []);
-    return `warm ×${c.size} p50 phases: pickup ${r.pickupP50} ms, creds+page ${r.credsPageP50} ms, sdk join ${r.sdkJoinP50} ms`;
+    return `warm ×${c.size} p50 phases: enqueue ${r.enqueueP50} ms, pickup ${r.pickupP50} ms, creds+page ${r.credsPageP50} ms, sdk join ${r.sdkJoinP50} ms`;
   });
   return `Where the time went: ${parts.join('; ')}. The machine has 2 cores shared by the worker, every Chromium renderer, the sim and Redis; replacement pages are warmed while the joins run.`;
 }

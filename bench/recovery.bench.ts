@@ -5,6 +5,7 @@ import { BenchFleet } from './lib/bench-fleet.js';
 import { type BenchReport, missedTargetNotes, target } from './lib/bench-result.js';
 import { type BatchBot, createMeetings, joinBatch } from './lib/bot-batch.js';
 import { checkReturn, overlapsIn, soleParticipant } from './lib/bot-presence.js';
+import { describeLoad, LoadSampler, type LoadSummary } from './lib/load-sampler.js';
 import { watchProcessesGone } from './lib/process-exit-watch.js';
 import { round, spread } from './lib/stats.js';
 import { sleep } from './lib/warm-pool.js';
@@ -46,6 +47,7 @@ export async function runRecoveryBench(args: string[]): Promise<BenchReport> {
   const options = benchOptions(args, { bots: '10', rounds: '3' });
   const botCount = positiveInt('bots', options.bots);
   const rounds = positiveInt('rounds', options.rounds);
+  const load = new LoadSampler();
   const fleet = await BenchFleet.open({ WORKER_CONCURRENCY: String(botCount) });
   const results: Round[] = [];
   try {
@@ -61,7 +63,7 @@ export async function runRecoveryBench(args: string[]): Promise<BenchReport> {
   } finally {
     await fleet.close();
   }
-  return report(results, botCount);
+  return report(results, botCount, load.stop());
 }
 
 async function recoveryRound(fleet: BenchFleet, botCount: number): Promise<Round> {
@@ -148,7 +150,7 @@ async function timeRecovery(
   };
 }
 
-function report(rounds: Round[], botCount: number): BenchReport {
+function report(rounds: Round[], botCount: number, load: LoadSummary): BenchReport {
   const bots = rounds.flatMap((r) => r.bots);
   const allBack = defined(rounds.map((r) => r.allBackMs));
   const detected = spread(defined(bots.map((b) => b.detectedMs)));
@@ -184,6 +186,7 @@ function report(rounds: Round[], botCount: number): BenchReport {
   });
   const lock = WORKER_LOCK_SETTINGS;
   const notes = [
+    describeLoad(load),
     `${rounds.length} round(s): worker A (child process, WORKER_CONCURRENCY ${botCount}) holds ${botCount} ZAK bots, ` +
       'one meeting each; worker B has been running 3 s with no bot; A gets SIGKILL; allBackMs = kill → the ' +
       'last bot in_meeting again (bot store timestamp), worst round.',
@@ -196,7 +199,7 @@ function report(rounds: Round[], botCount: number): BenchReport {
       (note) =>
         `${note} Detection p50 ${detected.p50} ms (max ${detected.max}), rejoin p50 ${rejoin.p50} ms ` +
         `(max ${rejoin.max}): detection is bounded by the lock settings, the rest is ${botCount} rejoins at once ` +
-        'on 2 cores.',
+        `on 2 cores. ${describeLoad(load)}`,
     ),
     ...overlaps.map((o) => `two copies: ${o}`),
     ...bots.filter((b) => b.failure).map((b) => `bot ${b.botId}: ${b.failure}`),
@@ -213,7 +216,7 @@ function report(rounds: Round[], botCount: number): BenchReport {
       phaseRow('kill → in_meeting', back),
       phaseRow('kill → all bots back (per round)', spread(allBack)),
     ],
-    details: { lockSettings: lock, rounds },
+    details: { lockSettings: lock, rounds, load },
   };
 }
 

@@ -5,6 +5,7 @@ import { type BenchReport, missedTargetNotes, target } from './lib/bench-result.
 import { type BatchBot, createMeetings, joinBatch } from './lib/bot-batch.js';
 import type { LoggedBotEvent } from './lib/bot-event-log.js';
 import { checkReturn, overlapsIn, soleParticipant } from './lib/bot-presence.js';
+import { describeLoad, LoadSampler, type LoadSummary } from './lib/load-sampler.js';
 import { round, spread } from './lib/stats.js';
 import { waitForWarmPages } from './lib/warm-pool.js';
 
@@ -38,6 +39,7 @@ export async function runRejoinBench(args: string[]): Promise<BenchReport> {
   const botCount = positiveInt('bots', options.bots);
   const drops = positiveInt('drops', options.drops);
   const wave = Math.min(positiveInt('wave', options.wave), botCount);
+  const load = new LoadSampler();
   const fleet = await BenchFleet.open({ WORKER_CONCURRENCY: String(botCount) });
   const results: DropResult[] = [];
   let overlaps: string[] = [];
@@ -83,7 +85,15 @@ export async function runRejoinBench(args: string[]): Promise<BenchReport> {
   } finally {
     await fleet.close();
   }
-  return report(results, { botCount, drops, wave, overlaps, rejoinsCounted, setupFailures });
+  return report(results, {
+    botCount,
+    drops,
+    wave,
+    overlaps,
+    rejoinsCounted,
+    setupFailures,
+    load: load.stop(),
+  });
 }
 
 async function dropAndTime(
@@ -147,6 +157,7 @@ function report(
     overlaps: string[];
     rejoinsCounted: number;
     setupFailures: string[];
+    load: LoadSummary;
   },
 ): BenchReport {
   const values = (pick: (r: DropResult) => number | null) =>
@@ -178,6 +189,7 @@ function report(
   ];
   const coldPages = results.filter((r) => r.warmAtDrop === 0).length;
   const notes = [
+    describeLoad(run.load),
     `${results.length} drops over ${run.botCount} bots (one meeting each, ZAK), ${run.wave} at a time, round-robin; ` +
       'timed from the moment the /drop request is sent to the bot store’s in_meeting timestamp.',
     `Every wave waits until the pool has its warm page again (default pool: 1 warm page); ${coldPages} drop(s) found none.`,
@@ -187,13 +199,13 @@ function report(
       (note) =>
         `${note} Phases p50: drop → rejoining ${phase((r) => r.detectMs).p50} ms, minting → joining ` +
         `${phase((r) => r.credentialsAndPageMs).p50} ms, joining → in_meeting ${phase((r) => r.sdkJoinMs).p50} ms; ` +
-        '2 cores shared by the worker, its Chromium, the sim and Redis.',
+        `2 cores shared by the worker, its Chromium, the sim and Redis. ${describeLoad(run.load)}`,
     ),
     ...run.overlaps.map((o) => `two copies: ${o}`),
     ...results.filter((r) => r.failure).map((r) => `bot ${r.botId}: ${r.failure}`),
     ...run.setupFailures.map((f) => `a bot never got in before the drops: ${f}`),
   ];
-  return { summary, targets, notes, table: rows, details: { drops: results } };
+  return { summary, targets, notes, table: rows, details: { drops: results, load: run.load } };
 }
 
 function cells(s: ReturnType<typeof spread>) {

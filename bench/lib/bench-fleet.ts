@@ -48,7 +48,9 @@ export class BenchFleet {
     const sim = await startTestSim();
     const events = await BotEventLog.open(BENCH_REDIS_URL, prefix);
     const bots = createBotClient({ redisUrl: BENCH_REDIS_URL, queuePrefix: prefix });
-    return new BenchFleet(prefix, sim, new SimControl(sim.url), events, bots, workerEnv);
+    const control = new SimControl(sim.url);
+    await warmProducer(bots, control);
+    return new BenchFleet(prefix, sim, control, events, bots, workerEnv);
   }
 
   /** A worker's environment: this sim and prefix, the fleet's settings, then `extra`. */
@@ -149,6 +151,21 @@ export class BenchFleet {
       redis.disconnect();
     }
   }
+}
+
+/**
+ * A producer's first call connects and resolves the job key: a long-running service pays that once,
+ * so a benchmark pays it before its clocks start, with a bot scheduled an hour out and left at once.
+ */
+async function warmProducer(bots: BotClient, control: SimControl): Promise<void> {
+  const { number } = await control.createMeeting();
+  const { bot } = await bots.enqueue({
+    meetingNumber: number,
+    displayName: 'Warm-up',
+    auth: { type: 'none' },
+    joinAt: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+  await bots.leave(bot.id);
 }
 
 function killQuietly(pid: number): void {

@@ -9,7 +9,9 @@ export interface BatchBot {
 
 /** Where a join's time went, from the bot's own state changes. */
 export interface JoinPhases {
-  /** enqueue → `minting`: the queue handing the job to a worker. */
+  /** The producer library's enqueue call (validation, bot view, BullMQ job). */
+  enqueueMs: number;
+  /** enqueue returned → `minting`: the queue handing the job to a worker. */
   pickupMs: number;
   /** `minting` → `joining`: signature and ZAK minted, page opened (warm or made on the spot). */
   credentialsAndPageMs: number;
@@ -20,6 +22,8 @@ export interface JoinPhases {
 export interface JoinTiming extends BatchBot {
   /** Just before the enqueue call (ms since the epoch). */
   enqueuedMs: number;
+  /** When the enqueue call returned. */
+  enqueueReturnedMs: number;
   /** The store's timestamp of `in_meeting`. */
   inMeetingMs: number;
   totalMs: number;
@@ -56,7 +60,7 @@ export async function joinBatch(
         displayName: `${options.name} ${i + 1}`,
         auth: { type: 'zak' },
       });
-      return { botId: bot.id, meetingNumber, enqueuedMs };
+      return { botId: bot.id, meetingNumber, enqueuedMs, enqueueReturnedMs: Date.now() };
     }),
   );
   const outcomes = await Promise.all(
@@ -69,7 +73,7 @@ export async function joinBatch(
         );
         if (end.state === 'ended') return { ...bot, failed: `ended (${end.reason ?? 'no reason'})` };
         const inMeetingMs = end.atMs;
-        const phases = joinPhases(bot.enqueuedMs, fleet.events.events(bot.botId), inMeetingMs);
+        const phases = joinPhases(bot, fleet.events.events(bot.botId), inMeetingMs);
         return { ...bot, inMeetingMs, totalMs: inMeetingMs - bot.enqueuedMs, phases };
       } catch (error) {
         return { ...bot, failed: (error as Error).message };
@@ -92,7 +96,7 @@ export async function joinBatch(
 
 /** Phases from the first `minting` and the last `joining` before `in_meeting`. */
 export function joinPhases(
-  enqueuedMs: number,
+  enqueue: { enqueuedMs: number; enqueueReturnedMs: number },
   events: readonly LoggedBotEvent[],
   inMeetingMs: number,
 ): JoinPhases | undefined {
@@ -101,7 +105,8 @@ export function joinPhases(
   const joining = before.filter((e) => e.state === 'joining').at(-1);
   if (!minting || !joining) return undefined;
   return {
-    pickupMs: minting.atMs - enqueuedMs,
+    enqueueMs: enqueue.enqueueReturnedMs - enqueue.enqueuedMs,
+    pickupMs: minting.atMs - enqueue.enqueueReturnedMs,
     credentialsAndPageMs: joining.atMs - minting.atMs,
     sdkJoinMs: inMeetingMs - joining.atMs,
   };
