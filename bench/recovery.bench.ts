@@ -17,6 +17,8 @@ import { sleep } from './lib/warm-pool.js';
  * B records) and the rejoin itself. A's Chromium must go with it (launched over a pipe).
  */
 const BACK_TIMEOUT_MS = 90_000;
+/** How long worker B runs, idle, before A is killed. */
+const SURVIVOR_SETTLE_MS = 5_000;
 
 interface BotRecovery {
   botId: string;
@@ -74,7 +76,7 @@ async function recoveryRound(fleet: BenchFleet, botCount: number): Promise<Round
   const bots: BatchBot[] = batch.joined;
   const survivor = await fleet.spawnWorker();
   // B's Chromium launched and its warm page loaded: "already running".
-  await sleep(3_000);
+  await sleep(SURVIVOR_SETTLE_MS);
   const before = new Map<string, ParticipantView | undefined>();
   for (const bot of bots) before.set(bot.botId, await soleParticipant(fleet.control, bot));
   const chromium = fleet.processTreeOf(doomed).filter((pid) => pid !== doomed.child.pid);
@@ -188,7 +190,7 @@ function report(rounds: Round[], botCount: number, load: LoadSummary): BenchRepo
   const notes = [
     describeLoad(load),
     `${rounds.length} round(s): worker A (child process, WORKER_CONCURRENCY ${botCount}) holds ${botCount} ZAK bots, ` +
-      'one meeting each; worker B has been running 3 s with no bot; A gets SIGKILL; allBackMs = kill → the ' +
+      `one meeting each; worker B has been running ${SURVIVOR_SETTLE_MS / 1000} s with no bot; A gets SIGKILL; allBackMs = kill → the ` +
       'last bot in_meeting again (bot store timestamp), worst round.',
     `Detection is BullMQ's: a lock lasts ${lock.lockDuration} ms and is renewed every ${lock.lockRenewTime} ms, ` +
       `so it expires ${lock.lockDuration - lock.lockRenewTime}–${lock.lockDuration} ms after the kill; B's stall ` +
@@ -198,8 +200,11 @@ function report(rounds: Round[], botCount: number, load: LoadSummary): BenchRepo
     ...missedTargetNotes(targets).map(
       (note) =>
         `${note} Detection p50 ${detected.p50} ms (max ${detected.max}), rejoin p50 ${rejoin.p50} ms ` +
-        `(max ${rejoin.max}): detection is bounded by the lock settings, the rest is ${botCount} rejoins at once ` +
-        `on 2 cores. ${describeLoad(load)}`,
+        `(max ${rejoin.max}): detection is bounded by the lock settings; the rest is ${botCount} rejoins at once ` +
+        `on 2 cores, where B's default pool has one warm page, so ${botCount - 1} pages are made during the ` +
+        `rejoin, and with its replacement warm page that is ${botCount + 1} pages (more than BOTS_PER_BROWSER ` +
+        '10 launches a second Chromium). ' +
+        describeLoad(load),
     ),
     ...overlaps.map((o) => `two copies: ${o}`),
     ...bots.filter((b) => b.failure).map((b) => `bot ${b.botId}: ${b.failure}`),
