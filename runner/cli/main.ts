@@ -3,6 +3,7 @@ import { runApiCommand } from './api-command.js';
 import { runEnqueueCommand, runLeaveCommand, runStatusCommand } from './bot-commands.js';
 import { CliUsageError, type Command } from './command.js';
 import { runDoctorCommand } from './doctor-command.js';
+import { runPoolCommand } from './pool-command.js';
 import { runSimCommand } from './sim-command.js';
 import { runStartCommand } from './start-command.js';
 import { runWorkerCommand } from './worker-command.js';
@@ -29,6 +30,10 @@ const COMMANDS: Record<string, Command> = {
   },
   status: { summary: "Print a bot's view: state, end reason, events.", run: runStatusCommand },
   leave: { summary: 'Ask a bot to leave its meeting.', run: runLeaveCommand },
+  pool: {
+    summary: "The bot pool (auth.user 'pool'): list, add or remove Zoom users.",
+    run: (args, env) => runPoolCommand(args, env),
+  },
 };
 
 function usage(): string {
