@@ -1,7 +1,7 @@
 import os from 'node:os';
 
 export interface LoadSummary {
-  /** 1-minute load averages seen while the benchmark ran (the machine's other work included). */
+  /** 1-minute load averages seen while the benchmark ran (its own processes and the machine's other work). */
   min: number;
   max: number;
   mean: number;
@@ -41,5 +41,8 @@ export class LoadSampler {
 }
 
 export function describeLoad(load: LoadSummary, cores = os.cpus().length): string {
-  return `1-minute load average during the run: ${load.min}–${load.max} (mean ${load.mean}) on ${cores} cores.`;
+  return (
+    `1-minute load average during the run: ${load.min}–${load.max} (mean ${load.mean}) on ${cores} cores ` +
+    "(this benchmark's own Chromium threads count, and so does anything else on the machine)."
+  );
 }
