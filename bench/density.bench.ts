@@ -8,6 +8,7 @@ import { createSimClients } from '../test/helpers/sim-clients.js';
 import type { BenchReport } from './lib/bench-result.js';
 import { OMNIBOX_WEBUI_OFF, parseDensityArgs } from './lib/density-args.js';
 import { type DensityRuns, densityReport } from './lib/density-report.js';
+import { LoadSampler } from './lib/load-sampler.js';
 import { measureRealSdkDensity } from './lib/real-sdk-density.js';
 import { measureSimWorkerDensity } from './lib/sim-worker-density.js';
 
@@ -20,6 +21,7 @@ import { measureSimWorkerDensity } from './lib/sim-worker-density.js';
  */
 export async function runDensityBench(args: string[]): Promise<BenchReport> {
   const options = parseDensityArgs(args);
+  const load = new LoadSampler();
   const logger = createLogger({ level: 'warn' });
   const runs: DensityRuns = { real: [], browserEach: [], omniboxOff: [], omniboxOffBrowserEach: [], sim: [] };
   const problems: string[] = [];
@@ -89,5 +91,5 @@ export async function runDensityBench(args: string[]): Promise<BenchReport> {
     await pages.close();
     await sim.close();
   }
-  return densityReport(options, runs, problems);
+  return densityReport(options, runs, problems, load.stop());
 }

@@ -1,5 +1,6 @@
 import { type BenchReport, missedTargetNotes, target } from './bench-result.js';
 import { type DensityOptions, OMNIBOX_WEBUI_OFF } from './density-args.js';
+import { describeLoad, type LoadSummary } from './load-sampler.js';
 import { MB } from './pss.js';
 import type { RealSdkDensityRun } from './real-sdk-density.js';
 import type { SimWorkerDensityRun } from './sim-worker-density.js';
@@ -40,7 +41,12 @@ function ratio(contexts: RealSdkDensityRun[], browsers: RealSdkDensityRun[]) {
   return { bots, ratio: round(a.chromium.bytes / b.chromium.bytes, 2) };
 }
 
-export function densityReport(options: DensityOptions, runs: DensityRuns, problems: string[]): BenchReport {
+export function densityReport(
+  options: DensityOptions,
+  runs: DensityRuns,
+  problems: string[],
+  load: LoadSummary,
+): BenchReport {
   const vsBrowsers = ratio(runs.real, runs.browserEach);
   const offVsBrowsers = ratio(runs.omniboxOff, runs.omniboxOffBrowserEach);
   const checked = [...runs.real, ...runs.omniboxOff];
@@ -102,9 +108,10 @@ export function densityReport(options: DensityOptions, runs: DensityRuns, proble
   return {
     summary,
     targets,
-    notes: [...missedTargetNotes(targets), ...problems, ...explanations(runs, summary)],
+    notes: [...missedTargetNotes(targets), ...problems, ...explanations(runs, summary), describeLoad(load)],
     table: densityTable(options, runs),
     details: {
+      load,
       unit: 'MB = 2^20 bytes of PSS (/proc/<pid>/smaps_rollup), median of the samples',
       options,
       baselinePerBotMb: BASELINE,
