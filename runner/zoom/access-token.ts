@@ -7,6 +7,7 @@ import { SecretBox } from './secret-box.js';
 import {
   ZoomAuthInvalidCredentialsError,
   ZoomBadResponseError,
+  ZoomRateLimitedError,
   ZoomRequestRefusedError,
   ZoomUnavailableError,
 } from './zoom-errors.js';
@@ -182,6 +183,10 @@ export class AccessTokenProvider {
       operation: 'oauth_token',
       ...(reason !== undefined ? { zoomMessage: reason } : {}),
     };
+    // Rate limited: a later try will pass, so callers back off and retry rather than give up.
+    if (response.status === 429) {
+      throw new ZoomRateLimitedError('Zoom OAuth answered 429 (too many token requests)', details);
+    }
     if (error === 'invalid_client' || response.status === 401) {
       throw new ZoomAuthInvalidCredentialsError('Zoom refused the client id or client secret', details);
     }
