@@ -72,7 +72,7 @@ export async function runJoinBench(args: string[]): Promise<BenchReport> {
   } finally {
     await fleet.close();
   }
-  return report(cells, baselines, rounds, load.stop());
+  return report(cells, baselines, { rounds, load: load.stop(), warmFailures: fleet.warmFailures });
 }
 
 /** One worker per size, warming one page per join; every round starts with the pages warm again. */
@@ -154,9 +154,9 @@ function record(cell: Cell, batch: JoinBatch, roundIndex: number): void {
 function report(
   cells: Cell[],
   baselines: Map<number, number[]>,
-  rounds: number,
-  load: LoadSummary,
+  run: { rounds: number; load: LoadSummary; warmFailures: number },
 ): BenchReport {
+  const { rounds, load } = run;
   const find = (mode: Mode, size: number) => cells.find((c) => c.mode === mode && c.size === size);
   const totals = (cell: Cell | undefined) => spread(cell?.timings.map((t) => t.totalMs) ?? []);
   const worst = (values: number[] | undefined) => (values && values.length > 0 ? Math.max(...values) : null);
@@ -175,6 +175,7 @@ function report(
     p50Ms10Cold: totals(find('cold', 10)).p50,
     allIn25MsCold: worst(find('cold', 25)?.allInMs),
     failedJoins: cells.reduce((sum, c) => sum + c.failures.length, 0),
+    pageWarmFailures: run.warmFailures,
   };
   const targets = {
     p50Ms10: target('p50Ms10', summary.p50Ms10, '<=', 300, 'ms'),
@@ -194,6 +195,13 @@ function report(
     'Phases (p50): enqueue = the producer call; pickup = enqueue returned → minting; creds+page = minting → joining (signature, ZAK mint, page ' +
       'open); sdk join = joining → in_meeting (page → sim → Connected, sim included).',
     describeLoad(load),
+    ...(run.warmFailures > 0
+      ? [
+          `${run.warmFailures} page warm-up(s) failed (worker log 'could not warm a page': page-ready timeouts and ` +
+            'Puppeteer races while many pages load at once); the pool retries only on its next open, so the ' +
+            'benchmark asked it to top up again before each round.',
+        ]
+      : []),
     ...missedTargetNotes(targets).map((note) => `${note} ${whyMissed(cells)} ${describeLoad(load)}`),
     ...cells
       .filter((c) => c.failures.length > 0)

@@ -93,6 +93,7 @@ export async function runRejoinBench(args: string[]): Promise<BenchReport> {
     rejoinsCounted,
     setupFailures,
     load: load.stop(),
+    warmFailures: fleet.warmFailures,
   });
 }
 
@@ -158,6 +159,7 @@ function report(
     rejoinsCounted: number;
     setupFailures: string[];
     load: LoadSummary;
+    warmFailures: number;
   },
 ): BenchReport {
   const values = (pick: (r: DropResult) => number | null) =>
@@ -173,6 +175,7 @@ function report(
     newTokens,
     overlappingCopies: run.overlaps.length,
     rejoinsCounted: run.rejoinsCounted,
+    pageWarmFailures: run.warmFailures,
   };
   const targets = {
     p50Ms: target('p50Ms', summary.p50Ms, '<=', 500, 'ms'),

@@ -13,6 +13,7 @@ import { spawnWorker, type WorkerProcess } from '../../test/helpers/worker-proce
 import type { RunningSim } from '../../zoom-sim/server.js';
 import { BotEventLog } from './bot-event-log.js';
 import { SimControl } from './sim-control.js';
+import { WorkerLog } from './worker-log.js';
 
 export const BENCH_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -24,6 +25,8 @@ export const BENCH_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
  */
 export class BenchFleet {
   private readonly runtimes = new Set<WorkerRuntime>();
+  /** Each in-process worker's log (on to stderr), for its count of failed page warm-ups. */
+  private readonly logs = new Map<WorkerRuntime, WorkerLog>();
   private readonly children = new Set<WorkerProcess>();
   private readonly killChildrenOnExit = () => {
     for (const worker of this.children) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
@@ -74,18 +77,27 @@ export class BenchFleet {
     options: { env?: Record<string, string>; warmPages?: number } = {},
   ): Promise<WorkerRuntime> {
     const config = loadConfig(this.workerEnv(options.env));
+    const log = new WorkerLog();
     const runtime = await startWorkerRuntime({
       config,
       mode: requireConfiguredMode(config, 'bench'),
-      logger: createLogger({ level: config.LOG_LEVEL, name: 'bench-worker', destination: process.stderr }),
+      logger: createLogger({ level: config.LOG_LEVEL, name: 'bench-worker', destination: log }),
       ...(options.warmPages !== undefined ? { warmPages: options.warmPages } : {}),
     });
     this.runtimes.add(runtime);
+    this.logs.set(runtime, log);
     return runtime;
+  }
+
+  /** Page warm-ups that failed in this process's workers while they ran (not while stopping). */
+  get warmFailures(): number {
+    return [...this.logs.values()].reduce((sum, log) => sum + log.warmFailures, 0);
   }
 
   async stopWorker(runtime: WorkerRuntime): Promise<void> {
     this.runtimes.delete(runtime);
+    const log = this.logs.get(runtime);
+    if (log) log.stopping = true;
     await runtime.shutdown('handoff');
   }
 
@@ -137,6 +149,7 @@ export class BenchFleet {
   }
 
   async close(): Promise<void> {
+    for (const log of this.logs.values()) log.stopping = true;
     await Promise.allSettled([...this.runtimes].map((runtime) => runtime.shutdown('handoff')));
     this.runtimes.clear();
     for (const worker of [...this.children]) await this.stopChild(worker);

@@ -1,5 +1,7 @@
 import type { WorkerRuntime } from '../../runner/worker/worker-runtime.js';
 
+const TOP_UP_RETRY_MS = 1_000;
+
 /** The pool did not warm its pages in time: the machine is too busy for a meaningful round. */
 export class WarmPoolTimeoutError extends Error {
   readonly code = 'warm_pool_timeout';
@@ -22,8 +24,14 @@ export async function waitForWarmPages(
   options: { timeoutMs?: number; settleMs?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  let nextTopUp = Date.now() + TOP_UP_RETRY_MS;
   while (runtime.pool.stats().warm < count) {
     if (Date.now() > deadline) throw new WarmPoolTimeoutError(count, runtime.pool.stats().warm);
+    // A warm-up that failed is not retried until the next open: ask again, as an open would.
+    if (Date.now() > nextTopUp) {
+      runtime.pool.topUp();
+      nextTopUp = Date.now() + TOP_UP_RETRY_MS;
+    }
     await sleep(50);
   }
   await sleep(options.settleMs ?? 1_000);
