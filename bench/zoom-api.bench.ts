@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import { PLAN_BUDGETS, type ZoomPlan } from '../runner/zoom/rate-budget.js';
 import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { startTestSim } from '../test/helpers/sim.js';
-import { type BenchReport, missedTargetNotes, target } from './lib/bench-result.js';
-import { describeLoad, LoadSampler, type LoadSummary } from './lib/load-sampler.js';
+import type { BenchReport } from './lib/bench-result.js';
+import { LoadSampler } from './lib/load-sampler.js';
 import { runMintFleet } from './lib/mint-fleet.js';
-import type { MintCounts } from './lib/mint-process.js';
-import { round, spread } from './lib/stats.js';
+import { round } from './lib/stats.js';
+import { type SimStats, type ZoomApiOptions, zoomApiReport } from './lib/zoom-api-report.js';
 
 /**
  * `npm run bench -- zoom-api [--attempts 500] [--processes 4] [--concurrency 10] [--plan pro]
@@ -16,16 +16,6 @@ import { round, spread } from './lib/stats.js';
  */
 const USAGE =
   'zoom-api [--attempts 500] [--processes 4] [--concurrency 10] [--plan free|pro|business] [--token-ttl-sec N]';
-
-interface ZoomApiOptions {
-  attempts: number;
-  processes: number;
-  /** Attempts in flight per process: a worker runs WORKER_CONCURRENCY (default 10) bots. */
-  concurrency: number;
-  plan: ZoomPlan;
-  /** The sim's access-token lifetime; unset: the sim's default (Zoom's 3600 s). */
-  tokenTtlSec: number | undefined;
-}
 
 class ZoomApiUsageError extends Error {
   constructor(message: string) {
@@ -74,12 +64,6 @@ function parseZoomApiArgs(args: string[]): ZoomApiOptions {
   };
 }
 
-interface SimStats {
-  oauthTokensIssued: number;
-  zakMinted: number;
-  rateLimited: number;
-}
-
 interface SimLimits {
   light: { perSecond: number; perDay: number | null };
 }
@@ -88,12 +72,6 @@ async function simGet<T>(url: string): Promise<T> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`zoom-sim answered ${new URL(url).pathname} with ${response.status}`);
   return (await response.json()) as T;
-}
-
-/** How often the fleet should fetch a token: the runner refreshes 5 min (20% of short lives) early. */
-function refreshIntervalMs(ttlSec: number): number {
-  const lifetimeMs = ttlSec * 1000;
-  return lifetimeMs - Math.min(300_000, lifetimeMs * 0.2);
 }
 
 export async function runZoomApiBench(args: string[]): Promise<BenchReport> {
@@ -141,133 +119,4 @@ export async function runZoomApiBench(args: string[]): Promise<BenchReport> {
     redis.disconnect();
     await sim.close();
   }
-}
-
-function zoomApiReport(
-  options: ZoomApiOptions,
-  measured: {
-    run: { elapsedMs: number; processes: MintCounts[] };
-    before: SimStats;
-    after: SimStats;
-    floorMs: number;
-    ttlSec: number;
-    lightPerSecond: number;
-    load: LoadSummary;
-  },
-): BenchReport {
-  const { run, before, after, floorMs, ttlSec } = measured;
-  const sum = (pick: (c: MintCounts) => number) => run.processes.reduce((n, c) => n + pick(c), 0);
-  const failures: Record<string, number> = {};
-  for (const c of run.processes) {
-    for (const [code, n] of Object.entries(c.failures)) failures[code] = (failures[code] ?? 0) + n;
-  }
-  const latency = spread(run.processes.flatMap((c) => c.latenciesMs));
-  const oauthRequests = after.oauthTokensIssued - before.oauthTokensIssued;
-  const tokenLifetimes = Math.max(1, Math.ceil(run.elapsedMs / refreshIntervalMs(ttlSec)));
-  const summary = {
-    oauthRequests,
-    mintsPerAttempt: round((after.zakMinted - before.zakMinted) / options.attempts, 3),
-    rateLimited: after.rateLimited - before.rateLimited,
-    ratioToFloor: round(run.elapsedMs / floorMs, 3),
-    elapsedMs: Math.round(run.elapsedMs),
-    floorMs: Math.round(floorMs),
-    attempts: options.attempts,
-    processes: options.processes,
-    failedAttempts: options.attempts - sum((c) => c.minted),
-    tokenLifetimes,
-    oauthRequestsSent: sum((c) => c.oauthRequests),
-    mintRequestsPerAttempt: round(sum((c) => c.mintRequests) / options.attempts, 3),
-    rateLimitedSeen: sum((c) => c.rateLimited),
-    attemptP50Ms: round(latency.p50),
-    attemptP95Ms: round(latency.p95),
-    attemptMaxMs: round(latency.max),
-  };
-  const targets = {
-    oauthRequests: target(
-      `OAuth token requests at the sim, fleet-wide (one per token lifetime: ${tokenLifetimes})`,
-      oauthRequests,
-      '<=',
-      tokenLifetimes,
-      'requests',
-    ),
-    mintsPerAttempt: target(
-      'ZAK mints at the sim per join attempt',
-      summary.mintsPerAttempt,
-      '==',
-      1,
-      'mints',
-    ),
-    rateLimited: target('429 answers from the sim', summary.rateLimited, '==', 0, 'answers'),
-    ratioToFloor: target(
-      `elapsed over the floor (${options.attempts} attempts / ${measured.lightPerSecond} Light per second)`,
-      summary.ratioToFloor,
-      '<=',
-      1.2,
-      'x',
-    ),
-  };
-  const notes = [
-    ...missedTargetNotes(targets),
-    ...zoomApiNotes(options, summary, failures, measured),
-    describeLoad(measured.load),
-  ];
-  const table = run.processes.map((c, i) => ({
-    process: i + 1,
-    attempts: c.latenciesMs.length,
-    minted: c.minted,
-    'mint requests': c.mintRequests,
-    'oauth requests': c.oauthRequests,
-    '429s': c.rateLimited,
-    'p50 ms': round(spread(c.latenciesMs).p50),
-    'p95 ms': round(spread(c.latenciesMs).p95),
-  }));
-  table.push({
-    process: 0,
-    attempts: options.attempts,
-    minted: sum((c) => c.minted),
-    'mint requests': sum((c) => c.mintRequests),
-    'oauth requests': summary.oauthRequestsSent,
-    '429s': summary.rateLimitedSeen,
-    'p50 ms': summary.attemptP50Ms,
-    'p95 ms': summary.attemptP95Ms,
-  });
-  return {
-    summary,
-    targets,
-    notes,
-    table: table.map((row) => ({ ...row, process: row.process === 0 ? 'fleet' : row.process })),
-    details: {
-      options: { ...options, tokenTtlSec: ttlSec },
-      plan: options.plan,
-      load: measured.load,
-      lightPerSecond: measured.lightPerSecond,
-      simStatsBefore: before,
-      simStatsAfter: after,
-      failures,
-      rateLimitedAtMs: run.processes.flatMap((c) => c.rateLimitedAtMs).sort((a, b) => a - b),
-    },
-  };
-}
-
-function zoomApiNotes(
-  options: ZoomApiOptions,
-  summary: { ratioToFloor: number | null; failedAttempts: number; elapsedMs: number; floorMs: number },
-  failures: Record<string, number>,
-  measured: { lightPerSecond: number; ttlSec: number },
-): string[] {
-  const notes = [
-    `Each attempt mints what a worker mints per join (runner/worker/credential-source.ts): an SDK signature (local) and a ZAK for the service user (GET /users/{id}/token, Light), reserving the user in a meeting of the attempt's own; the access token comes from the fleet-wide cache in Redis.`,
-    `${options.processes} processes, ${options.concurrency} attempts in flight each, each with its own Redis connections under one QUEUE_PREFIX; elapsed runs from telling every ready process to go until the last is done.`,
-    `Floor: ${options.attempts} attempts / ${measured.lightPerSecond} per second (the ${options.plan} plan's Light limit, the ZAK mint's category) = ${round(summary.floorMs / 1000, 2)} s. The runner's rate budget counts a window of 1 s + 50 ms margin, so its own best is about 1.05 x the floor.`,
-    `Access tokens live ${measured.ttlSec} s at the sim; the runner refreshes 5 min (or 20% of a short life) ahead, so the fleet should fetch once per ${round(refreshIntervalMs(measured.ttlSec) / 1000, 1)} s.`,
-  ];
-  if (summary.failedAttempts > 0) {
-    notes.push(`${summary.failedAttempts} attempts got no credentials: ${JSON.stringify(failures)}.`);
-  }
-  if (summary.ratioToFloor !== null && summary.ratioToFloor > 1.2) {
-    notes.push(
-      `Why elapsed is over 1.2 x the floor: the fleet took ${round(summary.elapsedMs / 1000, 2)} s; a mint waits for a slot in the shared budget, then for the access token and the sim's answer — on 2 cores with ${options.processes} Node processes and the sim in one, the per-request overhead shows (see attemptP95Ms).`,
-    );
-  }
-  return notes;
 }
