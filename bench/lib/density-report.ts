@@ -22,6 +22,9 @@ export interface DensityRuns {
 /** The issue's baseline (Chromium 156, SDK initialised, join attempted), MB PSS per bot. */
 const BASELINE = { contextEach: 121, sharedContext: 75, browserEach: 230 };
 
+/** Chromium's own UI rendered as web pages: not a bot's page. */
+const WEBUI = 'renderer:top-chrome-webui';
+
 const mb = (bytes: number) => round(bytes / MB, 1) as number;
 const perBot = (run: { chromium: { bytes: number }; bots: number }) =>
   round(run.chromium.bytes / MB / run.bots, 1) as number;
@@ -69,6 +72,7 @@ export function densityReport(
     browserPerBotMbPerBot1: perBotAt(runs.browserEach, 1),
     browserPerBotMbPerBot10: perBotAt(runs.browserEach, 10),
     browserPerBotMbPerBot25: perBotAt(runs.browserEach, 25),
+    topChromeWebUiMb10: at(runs.real, 10) ? mb(at(runs.real, 10)?.chromium.byType[WEBUI]?.bytes ?? 0) : null,
     omniboxOffMbPerBot10: perBotAt(runs.omniboxOff, 10),
     omniboxOffRatioVsBrowserPerBot: offVsBrowsers.ratio,
     simMbPerBot1: perBotAt(runs.sim, 1),
@@ -140,7 +144,8 @@ function densityTable(options: DensityOptions, runs: DensityRuns) {
       processes: run.chromium.processes,
       'chromium MB': mb(run.chromium.bytes),
       'MB/bot': perBot(run),
-      'renderers MB': mb(run.chromium.byType.renderer?.bytes ?? 0),
+      'page renderers MB': mb(run.chromium.byType.renderer?.bytes ?? 0),
+      'UI renderers MB': mb(run.chromium.byType[WEBUI]?.bytes ?? 0),
       ...extra,
     });
   const realRow = (layout: string, run: RealSdkDensityRun | undefined) => {
@@ -194,10 +199,9 @@ function explanations(runs: DensityRuns, summary: Record<string, number | null>)
   const realRatio = summary.ratioVsBrowserPerBot ?? null;
   if ((perBot10 !== null && perBot10 > 100) || (realRatio !== null && realRatio > 0.5)) {
     const ten = at(runs.real, 10);
-    const renderers = ten?.chromium.byType.renderer?.processes;
-    const offRenderers = at(runs.omniboxOff, 10)?.chromium.byType.renderer?.processes;
+    const ui = ten?.chromium.byType[WEBUI];
     notes.push(
-      `Why: Chromium 156's new headless mode gives every window, so every bot's browser context, its own preloaded omnibox popup WebUIs (chrome://omnibox-popup.top-chrome/), in a renderer of that context's own: ${renderers ?? '?'} renderers for 10 bots${offRenderers !== undefined ? `, ${offRenderers} without those popups` : ''}.` +
+      `Why: Chromium 156's new headless mode gives every window, so every bot's browser context, preloaded omnibox popup WebUIs (chrome://omnibox-popup.top-chrome/) in a renderer of that context's own${ui ? `: at 10 bots ${ui.processes} such renderers hold ${mb(ui.bytes)} MB of the tree` : ''}.` +
         (off10 !== null
           ? ` With ${OMNIBOX_WEBUI_OFF} added to Chromium's flags (CHROMIUM_ARGS, or the launcher's base flags) the same 10 bots take ${off10} MB per bot, ratio ${summary.omniboxOffRatioVsBrowserPerBot ?? '–'} against a Chromium each with the same flags.`
           : ''),

@@ -34,7 +34,10 @@ export function chromiumProcessType(cmdline: string): string {
   const service = args
     .find((arg) => arg.startsWith('--utility-sub-type='))
     ?.slice('--utility-sub-type='.length);
-  return type === 'utility' && service ? `utility:${service.split('.').at(-1)}` : type;
+  if (type === 'utility' && service) return `utility:${service.split('.').at(-1)}`;
+  // Browser UI rendered as web pages (the omnibox popup): no bot's page, but one per browser context.
+  if (type === 'renderer' && args.includes('--top-chrome-webui')) return 'renderer:top-chrome-webui';
+  return type;
 }
 
 export interface TreePss {

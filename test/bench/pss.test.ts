@@ -24,6 +24,9 @@ describe('PSS from /proc', () => {
         '/usr/lib/chromium/chromium --type=utility --utility-sub-type=network.mojom.NetworkService --lang=en',
       ),
     ).toBe('utility:NetworkService');
+    expect(
+      chromiumProcessType('/usr/lib/chromium/chromium --type=renderer --top-chrome-webui --lang=en'),
+    ).toBe('renderer:top-chrome-webui');
   });
 
   it('sums a live process and counts a missing one as unreadable', async () => {
