@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { botViewSchema } from '../../shared/bot-view.js';
 import { errorBodySchema } from '../../shared/error-body.js';
-import { botRequest, startApi } from './api-fixture.js';
+import { API_KEY, botRequest, startApi } from './api-fixture.js';
 
 const PASSCODE = 'pc-Secret-4711';
 const REGISTRANT_TOKEN = 'registrant-Token-0815';
@@ -66,6 +66,25 @@ describe('POST /v1/bots', () => {
     expect(error).toMatchObject({ code: 'validation_failed', field });
     expect(error.message).toContain(why);
     // Nothing was queued for it.
+    expect(await api.layer.queue.count()).toBe(0);
+  });
+
+  it('422 naming the field that holds bytes that are not UTF-8, rather than a mangled name', async () => {
+    const api = await startApi();
+    const json = Buffer.from(JSON.stringify(botRequest({ displayName: 'Bad XX Name' })));
+    const at = json.indexOf('XX');
+    json[at] = 0xc3; // a lead byte …
+    json[at + 1] = 0x28; // … followed by one that cannot continue it
+    const response = await fetch(`${api.url}/v1/bots`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+      body: json,
+    });
+    expect(response.status).toBe(422);
+    expect(errorBodySchema.parse(await response.json()).error).toMatchObject({
+      code: 'validation_failed',
+      field: 'displayName',
+    });
     expect(await api.layer.queue.count()).toBe(0);
   });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { pingRedis } from '../../runner/redis/redis-ping.js';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -53,17 +53,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       ],
       { stdio: 'ignore' },
     );
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     for (let i = 0; i < 100; i++) {
-      try {
-        await probe.connect();
-        await probe.ping();
-        break;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      if ((await pingRedis(url, 500)).ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    probe.disconnect();
   };
   const stop = async () => {
     const running = child;

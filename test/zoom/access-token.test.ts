@@ -108,6 +108,19 @@ describe('access tokens against zoom-sim', () => {
     );
   });
 
+  it('an OAuth 429 is zoom_rate_limited and retryable, and the next try gets a token', async () => {
+    const zoom = await kit.clients({}, { prefix: kit.newPrefix() });
+    const fault = await fetch(`${kit.sim.url}/_sim/faults`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ oauth: { status: 429, count: 1 } }),
+    });
+    expect(fault.status).toBe(200);
+    const error = await zoom.accessTokens.get().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'zoom_rate_limited', retryable: true });
+    kit.secrets.add(await zoom.accessTokens.get());
+  });
+
   it('recovers from a revoked token (401 code 124) by fetching a fresh one once', async () => {
     // Another sim with the same credentials issues a token this sim does not know: as if revoked.
     const other = await startTestSim();
