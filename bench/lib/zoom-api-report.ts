@@ -179,7 +179,9 @@ function whyNotes(
         (second
           ? ` The burst at ${round(second.atMs / 1000, 2)} s is the cold start: the first second's slots are granted before the access token is fetched (ZoomApi takes the slot, then the token) and before each process has a connection, so those requests land late.`
           : '') +
-        ' Other bursts are requests held up longer than the margin (CPU contention: see the load average).',
+        (bursts.some((b) => b !== second)
+          ? ' Other bursts are requests held up longer than the margin (CPU contention: see the load average).'
+          : ''),
     );
   }
   if (summary.ratioToFloor !== null && summary.ratioToFloor > 1.2) {
