@@ -1,7 +1,11 @@
 import type { PageInitOptions, PageJoinParams, PageMessage } from '../../shared/bridge.js';
 
 /** What the page reports, plus what only the runner can see: the page's renderer crashing or closing. */
-export type BotPageEvent = PageMessage | { type: 'crashed'; message: string } | { type: 'closed' };
+export type BotPageEvent =
+  | PageMessage
+  /** `browserGone`: the whole Chromium died (killed, OOM), not only this page's renderer. */
+  | { type: 'crashed'; message: string; browserGone?: boolean }
+  | { type: 'closed' };
 
 /**
  * The narrow port the supervisor drives. The Puppeteer implementation is `PuppeteerBotPage`; the

@@ -77,7 +77,7 @@ export class PuppeteerBotPage implements BotPage {
     // A dead Chromium takes its pages without a 'close' event: tell the supervisor it crashed.
     const browser = this.page.browser();
     const onDisconnected = () => {
-      this.emit({ type: 'crashed', message: 'browser process gone' });
+      this.emit({ type: 'crashed', message: 'browser process gone', browserGone: true });
       this.markGone();
     };
     browser.once('disconnected', onDisconnected);

@@ -14,7 +14,7 @@ export type Departure =
 export type InboxItem = { type: 'page'; pageSeq: number; event: BotPageEvent } | { type: 'wake' };
 
 export type RetryCause =
-  /** Lost the meeting after being in it (Fail -3000, unlisted Closed, page crash). */
+  /** Lost the meeting after being in it (Fail -3000, unlisted Closed). */
   | 'drop'
   /** The SDK's own failover reconnect did not get back within the grace period. */
   | 'reconnect_timeout'
@@ -24,6 +24,10 @@ export type RetryCause =
   | 'generic_refusal'
   /** 4017: the OBF authoriser is not in the meeting yet. */
   | 'authoriser_absent'
+  /** In the meeting, its page crashed or was closed (renderer gone, out of memory). */
+  | 'page_crashed'
+  /** In the meeting, the whole Chromium holding its page died. */
+  | 'browser_crashed'
   /** The page crashed, closed or refused the join before the bot got in. */
   | 'page_failed'
   /** No sign of life from the join within `joinTimeoutMs`. */

@@ -132,12 +132,16 @@ export class AttemptFollower {
         this.refreshAlone();
         return undefined;
       case 'crashed':
-      case 'closed':
+      case 'closed': {
+        // Named apart from a network drop: a crash points at memory or Chromium, not at Zoom.
+        const browserGone = event.type === 'crashed' && event.browserGone === true;
+        const inMeetingCause = browserGone ? 'browser_crashed' : 'page_crashed';
         return {
           kind: 'retry',
-          cause: this.wasConnected ? 'drop' : 'page_failed',
-          detail: `page ${event.type}`,
+          cause: this.wasConnected ? inMeetingCause : 'page_failed',
+          detail: browserGone ? 'browser process gone' : `page ${event.type}`,
         };
+      }
       default:
         return undefined;
     }

@@ -48,7 +48,7 @@ async function leaveAll(bots: BotView[]): Promise<void> {
 }
 
 describe('browser and page crashes', () => {
-  it('Chromium killed with -9: both of its bots rejoin on a fresh Chromium, their events say drop', async () => {
+  it('Chromium killed with -9: both of its bots rejoin on a fresh Chromium, their events say browser_crashed', async () => {
     const meeting = await checks.createMeeting(rig.sim);
     const bots = await twoBotsIn(meeting.number);
     const before = await Promise.all(bots.map((bot) => participant(meeting.number, bot.id)));
@@ -73,7 +73,7 @@ describe('browser and page crashes', () => {
       const after = await participant(meeting.number, bot.id);
       expect(after?.id).not.toBe(before[i]?.id);
       expect(after?.tokenId ?? null).not.toBe(before[i]?.tokenId ?? 'no token');
-      expect(await rejoinReasons(bot.id)).toEqual(['drop']);
+      expect(await rejoinReasons(bot.id)).toEqual(['browser_crashed']);
     }
     expect(rig.runtime.pool.pids()).not.toContain(browserPid);
     await leaveAll(bots);
@@ -101,7 +101,7 @@ describe('browser and page crashes', () => {
       )
       .toEqual({ state: 'in_meeting', rejoins: 1 });
     expect((await participant(meeting.number, crashed.id))?.id).not.toBe(crashedBefore?.id);
-    expect(await rejoinReasons(crashed.id)).toEqual(['drop']);
+    expect(await rejoinReasons(crashed.id)).toEqual(['page_crashed']);
     // Same participant, never out of the meeting.
     expect((await participant(meeting.number, neighbour.id))?.id).toBe(neighbourBefore?.id);
     expect(await view(neighbour.id)).toMatchObject({ state: 'in_meeting', rejoins: 0 });

@@ -106,8 +106,19 @@ describe('supervisor: in the meeting', () => {
     await waitFor(() => h.pages.length === 2 && h.supervisor.state === 'in_meeting', 'the rejoin');
     h.supervisor.requestLeave('left_by_request');
     await run;
-    expect(h.records[3]).toMatchObject({ state: 'rejoining', reason: 'drop' });
+    expect(h.records[3]).toMatchObject({ state: 'rejoining', reason: 'page_crashed' });
     expect(h.last()).toMatchObject({ rejoins: 1, endReason: 'left_by_request' });
+  });
+
+  it('its whole browser gone: rejoins, named browser_crashed', async () => {
+    const h = harness();
+    const run = h.run();
+    await h.until('in_meeting');
+    h.page().emit({ type: 'crashed', message: 'browser process gone', browserGone: true });
+    await waitFor(() => h.pages.length === 2 && h.supervisor.state === 'in_meeting', 'the rejoin');
+    h.supervisor.requestLeave('left_by_request');
+    await run;
+    expect(h.records[3]).toMatchObject({ state: 'rejoining', reason: 'browser_crashed' });
   });
 
   it('Closed with an unlisted reason is a drop: rejoin', async () => {
