@@ -13,6 +13,9 @@ export const BASE_CHROMIUM_FLAGS = [
   '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
+  // Chromium 156 headless preloads the omnibox popup WebUI for every browser context, a renderer each:
+  // ~45 MB per bot that no bot uses (bench/results/density.json, topChromeWebUiMb10).
+  '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup',
 ] as const;
 
 export interface ChromiumOptions {

@@ -56,8 +56,10 @@ export class ZoomApi {
     let refreshedToken = false;
     let rateWaits = 0;
     for (;;) {
-      await budget.take(call.category);
+      // Token first: a slot is timed from its grant, so the request must follow it at once (a token
+      // fetched in between, at a cold start, made requests land in Zoom's next second).
       const token = await tokens.get();
+      await budget.take(call.category);
       const response = await http.send({
         method: call.method,
         url: this.url(call),
