@@ -1,4 +1,4 @@
-import type { ZoomPlan } from '../../runner/zoom/rate-budget.js';
+import { DEFAULT_RATE_MARGIN_MS, type ZoomPlan } from '../../runner/zoom/rate-budget.js';
 import { type BenchReport, missedTargetNotes, target } from './bench-result.js';
 import { describeLoad, type LoadSummary } from './load-sampler.js';
 import type { MintFleetRun } from './mint-fleet.js';
@@ -175,9 +175,9 @@ function whyNotes(
     const described = bursts.map((b) => `${b.count} at ${round(b.atMs / 1000, 2)} s`).join(', ');
     const second = bursts.find((b) => b.atMs >= 1000 && b.atMs < 1500);
     notes.push(
-      `Why 429s (${described}): the runner's budget (runner/zoom/rate-budget.ts) grants a slot when Redis says so, but the sim counts the request when it lands; with only 50 ms of margin, a burst of slots whose requests land late overlaps the next one in the sim's rolling second.` +
+      `Why 429s (${described}): the runner's budget (runner/zoom/rate-budget.ts) grants a slot when Redis says so, but the sim counts the request when it lands; with ${DEFAULT_RATE_MARGIN_MS} ms of margin, a burst of slots whose requests land late overlaps the next one in the sim's rolling second.` +
         (second
-          ? ` The burst at ${round(second.atMs / 1000, 2)} s is the cold start: the first second's slots are granted before the access token is fetched (ZoomApi takes the slot, then the token) and before each process has a connection, so those requests land late.`
+          ? ` The burst at ${round(second.atMs / 1000, 2)} s is the cold start: the first second's slots are granted before each process has its connections warm, so those requests land late.`
           : '') +
         (bursts.some((b) => b !== second)
           ? ' Other bursts are requests held up longer than the margin (CPU contention: see the load average).'
@@ -202,7 +202,7 @@ function aboutNotes(
   const notes = [
     "Each attempt mints what a worker mints per join (runner/worker/credential-source.ts): an SDK signature (local) and a ZAK for the service user (GET /users/{id}/token, Light), reserving the user in a meeting of the attempt's own; the access token comes from the fleet-wide cache in Redis.",
     `${options.processes} processes, ${options.concurrency} attempts in flight each, each with its own Redis connections under one QUEUE_PREFIX; elapsed runs from telling every ready process to go until the last is done.`,
-    `Floor: ${options.attempts} attempts / ${measured.lightPerSecond} per second (the ${options.plan} plan's Light limit, the ZAK mint's category) = ${round(summary.floorMs / 1000, 2)} s. The runner's budget counts windows of 1 s + 50 ms, so without a 429 it finishes at about 1.01-1.05 x the floor.`,
+    `Floor: ${options.attempts} attempts / ${measured.lightPerSecond} per second (the ${options.plan} plan's Light limit, the ZAK mint's category) = ${round(summary.floorMs / 1000, 2)} s. The runner's budget counts windows of 1 s + ${DEFAULT_RATE_MARGIN_MS} ms, so without a 429 it finishes at about 1.01-1.05 x the floor.`,
     `Access tokens live ${measured.ttlSec} s at the sim; the runner refreshes 5 min (or 20% of a short life) ahead, so the fleet should fetch once per ${round(refreshIntervalMs(measured.ttlSec) / 1000, 1)} s.`,
   ];
   if (summary.failedAttempts > 0) {

@@ -101,12 +101,15 @@ export interface RateLimitAnswer {
 
 /** Fleet-wide token budget for Zoom's REST API per rate category (`ZOOM_PLAN`). Waits, never fails, for
  * per-second budget; fails at once with `ZoomDailyLimitError` when the day's budget is spent. */
+/** See `RateBudgetOptions.marginMs`. */
+export const DEFAULT_RATE_MARGIN_MS = 150;
+
 export class RateBudget {
   private readonly marginMs: number;
   private readonly maxWaitMs: number;
 
   constructor(private readonly options: RateBudgetOptions) {
-    this.marginMs = options.marginMs ?? 150;
+    this.marginMs = options.marginMs ?? DEFAULT_RATE_MARGIN_MS;
     this.maxWaitMs = options.maxWaitMs ?? 60_000;
   }
 
