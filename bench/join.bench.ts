@@ -1,5 +1,5 @@
 import { benchOptions, positiveInt, positiveInts } from './lib/bench-args.js';
-import { BenchFleet } from './lib/bench-fleet.js';
+import { BenchFleet, describeChromiumArgs } from './lib/bench-fleet.js';
 import { type BenchReport, missedTargetNotes, target } from './lib/bench-result.js';
 import { createMeetings, type JoinBatch, type JoinTiming, joinBatch } from './lib/bot-batch.js';
 import { describeLoad, LoadSampler, type LoadSummary } from './lib/load-sampler.js';
@@ -195,6 +195,7 @@ function report(
     'Phases (p50): enqueue = the producer call; pickup = enqueue returned → minting; creds+page = minting → joining (signature, ZAK mint, page ' +
       'open); sdk join = joining → in_meeting (page → sim → Connected, sim included).',
     describeLoad(load),
+    describeChromiumArgs(),
     ...(run.warmFailures > 0
       ? [
           `${run.warmFailures} page warm-up(s) failed (worker log 'could not warm a page': page-ready timeouts and ` +

@@ -1,7 +1,7 @@
 import { WORKER_LOCK_SETTINGS } from '../runner/worker/worker-lock-settings.js';
 import type { ParticipantView } from '../zoom-sim/meetings/participant.js';
 import { benchOptions, positiveInt } from './lib/bench-args.js';
-import { BenchFleet } from './lib/bench-fleet.js';
+import { BenchFleet, describeChromiumArgs } from './lib/bench-fleet.js';
 import { type BenchReport, missedTargetNotes, target } from './lib/bench-result.js';
 import { type BatchBot, createMeetings, joinBatch } from './lib/bot-batch.js';
 import { checkReturn, overlapsIn, soleParticipant } from './lib/bot-presence.js';
@@ -189,13 +189,18 @@ function report(rounds: Round[], botCount: number, load: LoadSummary): BenchRepo
   const lock = WORKER_LOCK_SETTINGS;
   const notes = [
     describeLoad(load),
+    describeChromiumArgs(),
     `${rounds.length} round(s): worker A (child process, WORKER_CONCURRENCY ${botCount}) holds ${botCount} ZAK bots, ` +
       `one meeting each; worker B has been running ${SURVIVOR_SETTLE_MS / 1000} s with no bot; A gets SIGKILL; allBackMs = kill → the ` +
       'last bot in_meeting again (bot store timestamp), worst round.',
-    `Detection is BullMQ's: a lock lasts ${lock.lockDuration} ms and is renewed every ${lock.lockRenewTime} ms, ` +
-      `so it expires ${lock.lockDuration - lock.lockRenewTime}–${lock.lockDuration} ms after the kill; B's stall ` +
-      `check runs every ${lock.stalledInterval} ms (runner/worker/worker-lock-settings.ts). Until then the bot view ` +
-      'still says in_meeting although the sim dropped the participant as soon as A’s Chromium died.',
+    `Detection is BullMQ's (runner/worker/worker-lock-settings.ts): a lock lasts ${lock.lockDuration} ms and is ` +
+      `renewed every ${lock.lockRenewTime} ms, so it expires ${lock.lockDuration - lock.lockRenewTime}–` +
+      `${lock.lockDuration} ms after the kill; then B's next stall check moves the job back to the queue. Checks ` +
+      `are ${lock.stalledInterval} ms apart, but one that runs before the previous check's \`stalled-check\` key ` +
+      `(PX ${lock.stalledInterval}) has expired is skipped, so in practice they are ${lock.stalledInterval}–` +
+      `${2 * lock.stalledInterval} ms apart: detection lands ${lock.lockDuration - lock.lockRenewTime}–` +
+      `${lock.lockDuration + 2 * lock.stalledInterval} ms after the kill, depending on how B's timer falls. Until ` +
+      'then the bot view still says in_meeting although the sim dropped the participant as soon as A’s Chromium died.',
     `Chromium of the killed worker: ${rounds.map((r) => `${r.chromiumProcesses} processes gone after ${r.chromiumGoneAfterMs ?? '–'} ms`).join('; ')}; ${leftovers} left over.`,
     ...missedTargetNotes(targets).map(
       (note) =>

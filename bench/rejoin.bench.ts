@@ -1,6 +1,6 @@
 import type { ParticipantView } from '../zoom-sim/meetings/participant.js';
 import { benchOptions, positiveInt } from './lib/bench-args.js';
-import { BenchFleet } from './lib/bench-fleet.js';
+import { BenchFleet, describeChromiumArgs } from './lib/bench-fleet.js';
 import { type BenchReport, missedTargetNotes, target } from './lib/bench-result.js';
 import { type BatchBot, createMeetings, joinBatch } from './lib/bot-batch.js';
 import type { LoggedBotEvent } from './lib/bot-event-log.js';
@@ -193,6 +193,7 @@ function report(
   const coldPages = results.filter((r) => r.warmAtDrop === 0).length;
   const notes = [
     describeLoad(run.load),
+    describeChromiumArgs(),
     `${results.length} drops over ${run.botCount} bots (one meeting each, ZAK), ${run.wave} at a time, round-robin; ` +
       'timed from the moment the /drop request is sent to the bot store’s in_meeting timestamp.',
     `Every wave waits until the pool has its warm page again (default pool: 1 warm page); ${coldPages} drop(s) found none.`,

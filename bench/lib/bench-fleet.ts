@@ -17,6 +17,12 @@ import { WorkerLog } from './worker-log.js';
 
 export const BENCH_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** For the notes: the extra Chromium flags the workers ran with (they change page cost). */
+export function describeChromiumArgs(): string {
+  const args = process.env.CHROMIUM_ARGS?.trim();
+  return args ? `Workers ran with CHROMIUM_ARGS=${args}.` : 'Workers ran without CHROMIUM_ARGS.';
+}
+
 /**
  * What every runner benchmark stands on: a real zoom-sim on a free port, Redis under a QUEUE_PREFIX of
  * its own, the producer library to enqueue with, the bot-events log to timestamp transitions, and
@@ -67,6 +73,8 @@ export class BenchFleet {
       WORKER_MIN_FREE_MEMORY_MB: '0',
       SHUTDOWN_GRACE_SEC: '5',
       LOG_LEVEL: 'warn',
+      // The Chromium to run and its extra flags come from the caller's environment, as for a worker.
+      ...pick(process.env, ['CHROMIUM_PATH', 'CHROMIUM_ARGS']),
       ...this.baseEnv,
       ...extra,
     };
@@ -179,6 +187,10 @@ async function warmProducer(bots: BotClient, control: SimControl): Promise<void>
     joinAt: new Date(Date.now() + 3_600_000).toISOString(),
   });
   await bots.leave(bot.id);
+}
+
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
 }
 
 function killQuietly(pid: number): void {
