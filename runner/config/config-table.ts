@@ -101,6 +101,11 @@ export const CONFIG_TABLE = {
     default: '10',
     doc: 'Bots sharing one Chromium process (each in its own context).',
   }),
+  WORKER_WARM_PAGES: v({
+    schema: envInt(0, 200),
+    default: '1',
+    doc: 'Bot pages a worker keeps loaded and initialised, ready for the next joins or rejoins.',
+  }),
   WORKER_MIN_FREE_MEMORY_MB: v({
     schema: envInt(0, 1_000_000),
     default: '512',

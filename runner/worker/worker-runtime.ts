@@ -53,7 +53,7 @@ export async function startWorkerRuntime(options: {
   logger: Logger;
   name?: string;
   host?: WorkerHost;
-  /** Pages the browser pool keeps warm (default 1); a benchmark warms one per concurrent join. */
+  /** Pages the browser pool keeps warm instead of WORKER_WARM_PAGES (a benchmark warms one per join). */
   warmPages?: number;
 }): Promise<WorkerRuntime> {
   const { config, mode, logger, host } = options;
@@ -92,7 +92,7 @@ export async function startWorkerRuntime(options: {
     pageOrigin: http.url,
     sdk,
     ...(mode.kind === 'sim' ? { webEndpoint: new URL(mode.simUrl).host } : {}),
-    warmPages: options.warmPages ?? 1,
+    warmPages: options.warmPages ?? config.WORKER_WARM_PAGES,
     logger,
   });
   const workerMetrics = wireWorkerMetrics({

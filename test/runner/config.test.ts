@@ -32,6 +32,7 @@ describe('configuration (contract §2)', () => {
     expect(config.DASHBOARD_READONLY).toBe(true);
     expect(config.SHUTDOWN_MODE).toBe('handoff');
     expect(config.CHROMIUM_ARGS).toEqual([]);
+    expect(config.WORKER_WARM_PAGES).toBe(1);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -65,6 +66,7 @@ describe('configuration (contract §2)', () => {
       [{ CHROMIUM_ARGS: '--a && rm -rf /' }, 'CHROMIUM_ARGS'],
       [{ OUTBOUND_URL_ALLOWLIST: 'https://x.example.com/path' }, 'OUTBOUND_URL_ALLOWLIST'],
       [{ QUEUE_PREFIX: 'has space' }, 'QUEUE_PREFIX'],
+      [{ WORKER_WARM_PAGES: '-1' }, 'WORKER_WARM_PAGES'],
     ];
     for (const [env, variable] of cases) {
       const error = configError(() => loadConfig(env));
