@@ -1,15 +1,9 @@
+import type { SimCredentials } from '../../test/helpers/sim.js';
 import type { MeetingView } from '../../zoom-sim/meetings/meeting.js';
 import type { ParticipantView } from '../../zoom-sim/meetings/participant.js';
 
-/** `GET /_sim/credentials`: the sim's own test app and service user. */
-export interface SimAppCredentials {
-  accountId: string;
-  clientId: string;
-  clientSecret: string;
-  sdkKey: string;
-  sdkSecret: string;
-  serviceUser: { id: string; email: string };
-}
+/** `GET /_sim/credentials`: the sim's own test app and service user (one type with the tests'). */
+export type SimAppCredentials = SimCredentials;
 
 /** A control or REST call the sim refused. */
 export class SimCallError extends Error {
