@@ -188,8 +188,13 @@ async function runStarted(
   logger.info({ url: runtime.http.url, mode: sim ? 'embedded' : configured.kind }, 'start ready');
   const signal = await untilSignal();
   logger.info({ signal, shutdownMode: config.SHUTDOWN_MODE }, 'start stopping');
-  if (sim) await leaveEveryBot(runtime.layer.service, config.SHUTDOWN_GRACE_SEC * 1000, logger);
-  await runtime.shutdown(config.SHUTDOWN_MODE);
+  try {
+    if (sim) await leaveEveryBot(runtime.layer.service, config.SHUTDOWN_GRACE_SEC * 1000, logger);
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'bots could not all be asked to leave');
+  } finally {
+    await runtime.shutdown(config.SHUTDOWN_MODE);
+  }
   return 0;
 }
 

@@ -58,7 +58,8 @@ export async function startPrivateRedisServer(binary = 'redis-server'): Promise<
       '--protected-mode',
       'yes',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group: a terminal's Ctrl-C must not stop it before the runner's shutdown has used it.
+    { stdio: ['ignore', 'ignore', 'ignore'], detached: true },
   );
   const spawnFailure = new Promise<Error>((resolve) => child.once('error', resolve));
   const killOnExit = () => child.kill('SIGKILL');

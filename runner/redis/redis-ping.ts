@@ -10,6 +10,8 @@ export async function pingRedis(url: string, timeoutMs = 2_000): Promise<RedisPi
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
+    // Something else on the port (or a TLS-only one) may accept and never answer.
+    commandTimeout: timeoutMs,
   });
   // The socket's own error (ECONNREFUSED, ENOTFOUND…) says more than connect()'s "Connection is closed".
   let socketError: Error | undefined;
