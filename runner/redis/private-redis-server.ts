@@ -16,7 +16,8 @@ export interface PrivateRedisServer {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now (the OS picks it). */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -40,7 +41,7 @@ function exited(child: ChildProcess): Promise<void> {
  * child and stops with it (also on an uncaught exit; a kill -9 of the runner leaves it to the OS).
  */
 export async function startPrivateRedisServer(binary = 'redis-server'): Promise<PrivateRedisServer> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const dir = mkdtempSync(path.join(tmpdir(), 'zbr-redis-'));
   const child = spawn(
     binary,

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freeLoopbackPort } from '../../runner/redis/private-redis-server.js';
 import { canIsolateNetwork, isolatedNetworkCommand } from '../helpers/isolated-network.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,17 +38,6 @@ function run(args: string[], env: Record<string, string> = {}, isolated = false)
   };
 }
 
-/** A port on which nothing listens. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-    });
-  });
-}
-
 // Each run loads the sources through tsx: a few seconds on 2 busy cores. Every case fails before
 // anything starts, so none of them leaves a process behind.
 describe('start and worker refuse to run without their prerequisites', { timeout: 60_000 }, () => {
@@ -72,7 +61,7 @@ describe('start and worker refuse to run without their prerequisites', { timeout
   });
 
   it('REDIS_URL set and not answering: stops with that message, without the password', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const result = run(['start'], { REDIS_URL: `redis://:s3cret-pw@127.0.0.1:${port}` });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`REDIS_URL=redis://:***@127.0.0.1:${port} does not answer`);
