@@ -56,7 +56,9 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 
-# The `node` user (uid 1000) of the official image; Chromium's profiles go to /tmp.
+# The `node` user (uid 1000) of the official image; Chromium's profiles go to /tmp. Not root, so
+# Chromium can sandbox its renderers in user namespaces (CHROMIUM_SANDBOX=auto; the container needs
+# a seccomp profile that allows them: see docker-compose.yml and deploy/kubernetes/worker.yaml).
 USER node
 
 # /livez, /readyz, /metrics on every process; /v1 and the dashboard on `api` and `start`.

@@ -2,7 +2,7 @@ import { type BenchReport, describeMachine, writeResult } from './lib/bench-resu
 
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark, prints its table and writes
- * bench/results/<name>.json (contract §9). Benchmarks report; they never fail on a missed target.
+ * bench/results/<name>.json (docs/contract.md §9). Benchmarks report; they never fail on a missed target.
  */
 type Bench = (args: string[]) => Promise<BenchReport>;
 
@@ -20,8 +20,19 @@ const BENCHES: Record<string, { summary: string; load: () => Promise<Bench> }> =
     load: async () => (await import('./rejoin.bench.js')).runRejoinBench,
   },
   recovery: {
-    summary: 'kill -9 a worker holding 10 bots; time until all are back from a second worker',
+    summary:
+      "kill -9 a worker holding 10 bots, stop one bot's renderer, cut a worker off Redis: time until all are back",
     load: async () => (await import('./recovery.bench.js')).runRecoveryBench,
+  },
+  fleet: {
+    summary:
+      'the control plane at 250/1000/2000 bots without a browser (sim-client workers): Redis cost, API latency, recovery',
+    load: async () => (await import('./fleet.bench.js')).runFleetBench,
+  },
+  events: {
+    summary:
+      'meeting events: 10 bots in one meeting, 50 chat messages/s for 30 s, sim send → SSE client latency',
+    load: async () => (await import('./events.bench.js')).runEventsBench,
   },
   'zoom-api': {
     summary: "500 join attempts' credentials from several processes against the sim's Pro limits",

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { PLAN_BUDGETS, type ZoomPlan } from '../runner/zoom/rate-budget.js';
-import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
-import { startTestSim } from '../test/helpers/sim.js';
+import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../testkit/redis.js';
+import { startTestSim } from '../testkit/sim.js';
 import type { BenchReport } from './lib/bench-result.js';
 import { LoadSampler } from './lib/load-sampler.js';
 import { runMintFleet } from './lib/mint-fleet.js';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CHAT_TEXT_MAX } from './meeting-event-bounds.js';
+import { MEETING_EVENT_CATEGORIES } from './meeting-events.js';
 import { meetingNumberSchema } from './meeting-number.js';
 
 /** Bounds that keep one request from pinning a worker slot or Redis memory forever. */
@@ -64,7 +66,21 @@ export const rejoinPolicySchema = z.strictObject({
 });
 export type RejoinPolicy = z.infer<typeof rejoinPolicySchema>;
 
-/** Contract §3: the body of `POST /v1/bots` and the producer library's argument. */
+/**
+ * docs/contract.md §11: `onJoin` is posted to everyone once, at the bot's first `in_meeting` (not after
+ * rejoins): the line many organisations require before anything is captured.
+ */
+export const chatSettingsSchema = z.strictObject({
+  onJoin: z.string().min(1).max(CHAT_TEXT_MAX).optional(),
+});
+
+/** docs/contract.md §11: the meeting-event groups also delivered as webhooks (`meeting.<type>`). */
+export const meetingEventWebhooksSchema = z
+  .array(z.enum(MEETING_EVENT_CATEGORIES))
+  .max(MEETING_EVENT_CATEGORIES.length * 2)
+  .transform((list) => [...new Set(list)]);
+
+/** docs/contract.md §3: the body of `POST /v1/bots` and the producer library's argument. */
 export const botRequestSchema = z.strictObject({
   meetingNumber: meetingNumberSchema,
   passcode: z.string().max(64).optional(),
@@ -77,6 +93,8 @@ export const botRequestSchema = z.strictObject({
   rejoin: rejoinPolicySchema.optional(),
   dedupeKey: z.string().min(1).max(REQUEST_LIMITS.dedupeKeyChars).optional(),
   webhookUrl: httpUrlSchema.optional(),
+  chat: chatSettingsSchema.optional(),
+  meetingEvents: meetingEventWebhooksSchema.optional(),
   metadata: z
     .record(
       z.string().min(1).max(REQUEST_LIMITS.metadataKeyChars),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Contract §4. Order is the usual life of a bot; `ended` is terminal. */
+/** docs/contract.md §4. Order is the usual life of a bot; `ended` is terminal. */
 export const BOT_STATES = [
   'queued',
   'scheduled',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { botStateSchema } from './bot-states.js';
 import { endReasonSchema } from './end-reasons.js';
+import { DEFAULT_TENANT, tenantNameSchema } from './tenant.js';
 
 export const BOT_VIEW_EVENT_LIMIT = 50;
 
@@ -12,9 +13,11 @@ export const botEventSchema = z.object({
 });
 export type BotEvent = z.infer<typeof botEventSchema>;
 
-/** Contract §4: what callers see of a bot. Never a token or a passcode. */
+/** docs/contract.md §4: what callers see of a bot. Never a token or a passcode. */
 export const botViewSchema = z.object({
   id: z.string().max(36),
+  /** The tenant of the key that created it (§10). Views stored before tenants existed have none. */
+  tenant: tenantNameSchema.default(DEFAULT_TENANT),
   state: botStateSchema,
   endReason: endReasonSchema.optional(),
   endCode: z.union([z.string(), z.number()]).optional(),

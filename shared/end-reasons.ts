@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Contract §4: why a bot ended. Callers branch on these; never rename. */
+/** docs/contract.md §4: why a bot ended. Callers branch on these; never rename. */
 export const END_REASONS = [
   'ended_by_host',
   'kicked',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Contract §6: every HTTP error of the runner's API has this shape. */
+/** docs/contract.md §6: every HTTP error of the runner's API has this shape. */
 export const errorBodySchema = z.object({
   error: z.object({
     code: z.string(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { EndReason } from './end-reasons.js';
 
 /**
- * Contract §5, implemented once: what each Meeting SDK signal means for a bot. Both the runner's
+ * docs/contract.md §5, implemented once: what each Meeting SDK signal means for a bot. Both the runner's
  * supervisor and the tests read this table; the page only reports raw signals.
  */
 
@@ -25,7 +25,7 @@ export const FATAL_REFUSAL_CODES: readonly number[] = [
 /** Zoom's generic code: the SDK puts Zoom's own message in `reason`. */
 export const GENERIC_CODE = 200;
 export const CONNECTION_ERROR_REASON = 'connection error';
-/** How often a generic 200 refusal is retried before the bot ends (contract §5: "retry twice"). */
+/** How often a generic 200 refusal is retried before the bot ends (docs/contract.md §5: "retry twice"). */
 export const GENERIC_REFUSAL_RETRIES = 2;
 
 export type JoinRefusalAction =

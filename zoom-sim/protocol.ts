@@ -35,7 +35,26 @@ export type JoinParams = Omit<JoinMessage, 'type'>;
 /** Client → server: the participant leaves on its own (the SDK's `leaveMeeting()`). */
 export const leaveMessageSchema = z.object({ type: z.literal('leave') });
 
-export const clientMessageSchema = z.discriminatedUnion('type', [joinMessageSchema, leaveMessageSchema]);
+/** Longest chat text the sim takes from a participant; Zoom's own limit is not documented. */
+export const CHAT_TEXT_MAX_CHARS = 4096;
+
+/**
+ * Client → server: the SDK's `sendChat(text, userId?)`. `ref` pairs the `chat-result` with the call;
+ * `to` absent means everyone.
+ */
+export const chatMessageSchema = z.object({
+  type: z.literal('chat'),
+  ref: z.number().int().nonnegative(),
+  text: z.string().min(1).max(CHAT_TEXT_MAX_CHARS),
+  to: z.number().int().nonnegative().optional(),
+});
+export type ChatRequestMessage = z.infer<typeof chatMessageSchema>;
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  joinMessageSchema,
+  leaveMessageSchema,
+  chatMessageSchema,
+]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 /**
@@ -112,6 +131,73 @@ export const userUpdatedMessageSchema = participantsEvent('user-updated');
 export type ParticipantsEventMessage = z.infer<typeof userAddedMessageSchema>;
 export type ParticipantsEventType = 'user-added' | 'user-removed' | 'user-updated';
 
+/** The SDK's `ChatMessage`; a message to everyone has receiver `{name: 'Everyone', userId: 0}`. */
+export const sdkChatMessageSchema = z.object({
+  id: z.string(),
+  message: z.string(),
+  sender: z.object({ name: z.string(), userId: z.number().int(), avatar: z.string().optional() }),
+  receiver: z.object({ name: z.string(), userId: z.number().int() }),
+  timestamp: z.number(),
+});
+export type SdkChatMessage = z.infer<typeof sdkChatMessageSchema>;
+export const EVERYONE_RECEIVER = { name: 'Everyone', userId: 0 } as const;
+
+/** Server → client: a chat message for this participant (the SDK's `chat-on-message`). */
+export const chatOnMessageSchema = z.object({
+  type: z.literal('chat-on-message'),
+  message: sdkChatMessageSchema,
+});
+
+/** Server → client: the answer to a `chat`; `sendChat()` resolves with `message` or rejects. */
+export const chatResultMessageSchema = z.discriminatedUnion('ok', [
+  z.object({
+    type: z.literal('chat-result'),
+    ref: z.number().int(),
+    ok: z.literal(true),
+    message: sdkChatMessageSchema,
+  }),
+  z.object({
+    type: z.literal('chat-result'),
+    ref: z.number().int(),
+    ok: z.literal(false),
+    /** The SDK's `ExecutedFailure` type. */
+    errorType: z.enum(['INVALID_OPERATION', 'INVALID_PARAMETERS']),
+    reason: z.string(),
+  }),
+]);
+export type ChatResultMessage = z.infer<typeof chatResultMessageSchema>;
+
+/** The payload of the SDK's `caption-message` (`source` and `language` are the SDK's enum numbers). */
+export const sdkCaptionSchema = z.object({
+  msgId: z.string(),
+  userId: z.number().int(),
+  displayName: z.string(),
+  avatar: z.string().optional(),
+  text: z.string(),
+  source: z.number().int(),
+  language: z.number().int(),
+  timestamp: z.number(),
+  done: z.boolean().optional(),
+});
+export type SdkCaption = z.infer<typeof sdkCaptionSchema>;
+export const captionMessageSchema = z.object({
+  type: z.literal('caption-message'),
+  caption: sdkCaptionSchema,
+});
+
+/** The SDK's `ActiveSpeaker[]` of `active-speaker`. */
+export const activeSpeakerMessageSchema = z.object({
+  type: z.literal('active-speaker'),
+  speakers: z.array(z.object({ userId: z.number().int(), displayName: z.string().optional() })),
+});
+
+/** The SDK's `RecordingStatusValue`, the payload of `recording-change`. */
+export const SDK_RECORDING_STATUSES = ['Recording', 'Paused', 'Stopped'] as const;
+export const recordingChangeMessageSchema = z.object({
+  type: z.literal('recording-change'),
+  status: z.enum(SDK_RECORDING_STATUSES),
+});
+
 /** Server → client: a frame the server could not accept; the server closes the socket after it. */
 export const protocolErrorMessageSchema = z.object({ type: z.literal('error'), message: z.string() });
 
@@ -121,6 +207,11 @@ export const serverMessageSchema = z.union([
   userAddedMessageSchema,
   userRemovedMessageSchema,
   userUpdatedMessageSchema,
+  chatOnMessageSchema,
+  chatResultMessageSchema,
+  captionMessageSchema,
+  activeSpeakerMessageSchema,
+  recordingChangeMessageSchema,
   protocolErrorMessageSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;

@@ -7,6 +7,7 @@ import { registerAvatarRoutes } from './routes/avatars.js';
 import { registerSimFaultRoutes } from './routes/injected-faults.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { registerSimAccountRoutes } from './routes/sim-account.js';
+import { registerSimMeetingActivityRoutes } from './routes/sim-meeting-activity.js';
 import { registerSimMeetingRoutes } from './routes/sim-meetings.js';
 import { registerUserRoutes } from './routes/users.js';
 import type { SimConfig } from './sim-config.js';
@@ -52,6 +53,7 @@ export function createSimApp(context: SimContext): Hono {
   registerSimAccountRoutes(app, context);
   registerSimFaultRoutes(app, context);
   registerSimMeetingRoutes(app, context);
+  registerSimMeetingActivityRoutes(app, context);
   app.notFound((c) => sendZoomError(c, zoomErrors.notFound(c.req.path)));
   app.onError((error, c) => {
     if (error instanceof ZoomApiError) return sendZoomError(c, error);

@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 
-/** A benchmark option that is not a positive whole number (or a list of them). */
+/** A benchmark option whose value is not what it takes (a positive whole number, one of a few names...). */
 export class BenchArgError extends Error {
   readonly code = 'invalid_bench_arg';
   constructor(
     readonly option: string,
     readonly value: string,
+    expected = 'a positive whole number (lists are comma-separated)',
   ) {
-    super(`--${option}: '${value}' is not a positive whole number (lists are comma-separated)`);
+    super(`--${option}: '${value}' is not ${expected}`);
     this.name = 'BenchArgError';
   }
 }
@@ -40,4 +41,18 @@ export function positiveInt(option: string, value: string): number {
 
 export function positiveInts(option: string, value: string): number[] {
   return value.split(',').map((part) => positiveInt(option, part.trim()));
+}
+
+/** A comma-separated list of names from `allowed` (at least one), returned in `allowed`'s order. */
+export function choices<C extends string>(option: string, value: string, allowed: readonly C[]): C[] {
+  const picked = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const expected = `one or more of ${allowed.join(', ')} (comma-separated)`;
+  if (picked.length === 0) throw new BenchArgError(option, value, expected);
+  for (const part of picked) {
+    if (!allowed.includes(part as C)) throw new BenchArgError(option, value, expected);
+  }
+  return allowed.filter((name) => picked.includes(name));
 }

@@ -5,11 +5,14 @@ import { type BotClient, createBotClient } from '../../runner/client/producer-cl
 import { loadConfig } from '../../runner/config/load-config.js';
 import { requireConfiguredMode } from '../../runner/config/mode.js';
 import { createLogger } from '../../runner/log/logger.js';
+import {
+  type WorkerProcess as InProcessWorker,
+  startWorkerProcess,
+} from '../../runner/runtime/worker-process.js';
 import { ensurePageBuilds } from '../../runner/web/page-build.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../runner/worker/worker-runtime.js';
-import { deletePrefix } from '../../test/helpers/redis.js';
-import { startTestSim } from '../../test/helpers/sim.js';
-import { spawnWorker, type WorkerProcess } from '../../test/helpers/worker-process.js';
+import { deletePrefix } from '../../testkit/redis.js';
+import { startTestSim } from '../../testkit/sim.js';
+import { spawnWorker, type WorkerProcess } from '../../testkit/worker-process.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
 import { BotEventLog } from './bot-event-log.js';
 import { SimControl } from './sim-control.js';
@@ -30,9 +33,9 @@ export function describeChromiumArgs(): string {
  * workers and their Chromium, the sim, and deletes the prefix.
  */
 export class BenchFleet {
-  private readonly runtimes = new Set<WorkerRuntime>();
+  private readonly runtimes = new Set<InProcessWorker>();
   /** Each in-process worker's log (on to stderr), for its count of failed page warm-ups. */
-  private readonly logs = new Map<WorkerRuntime, WorkerLog>();
+  private readonly logs = new Map<InProcessWorker, WorkerLog>();
   private readonly children = new Set<WorkerProcess>();
   private readonly killChildrenOnExit = () => {
     for (const worker of this.children) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
@@ -83,10 +86,10 @@ export class BenchFleet {
   /** A worker in this process (warnings to stderr); `warmPages` pages are kept loaded ahead of joins. */
   async startWorker(
     options: { env?: Record<string, string>; warmPages?: number } = {},
-  ): Promise<WorkerRuntime> {
+  ): Promise<InProcessWorker> {
     const config = loadConfig(this.workerEnv(options.env));
     const log = new WorkerLog();
-    const runtime = await startWorkerRuntime({
+    const runtime = await startWorkerProcess({
       config,
       mode: requireConfiguredMode(config, 'bench'),
       logger: createLogger({ level: config.LOG_LEVEL, name: 'bench-worker', destination: log }),
@@ -102,7 +105,7 @@ export class BenchFleet {
     return [...this.logs.values()].reduce((sum, log) => sum + log.warmFailures, 0);
   }
 
-  async stopWorker(runtime: WorkerRuntime): Promise<void> {
+  async stopWorker(runtime: InProcessWorker): Promise<void> {
     this.runtimes.delete(runtime);
     const log = this.logs.get(runtime);
     if (log) log.stopping = true;

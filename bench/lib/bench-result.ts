@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Contract §9: `{name, machine: {cores, memoryGb, chromium, node}, at, summary, targets, notes}`. */
+/** docs/contract.md §9: `{name, machine: {cores, memoryGb, chromium, node}, at, summary, targets, notes}`. */
 export interface BenchMachine {
   cores: number;
   memoryGb: number;

@@ -1,4 +1,4 @@
-import { overlappingBotCopies } from '../../test/helpers/sim-invariants.js';
+import { overlappingBotCopies } from '../../testkit/sim-invariants.js';
 import type { ParticipantView } from '../../zoom-sim/meetings/participant.js';
 import type { BatchBot } from './bot-batch.js';
 import type { SimControl } from './sim-control.js';

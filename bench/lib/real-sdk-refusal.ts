@@ -1,6 +1,6 @@
 import type { HTTPRequest } from 'puppeteer-core';
-import type { BotPageEvent } from '../../runner/browser/bot-page.js';
 import type { PuppeteerBotPage } from '../../runner/browser/puppeteer-bot-page.js';
+import type { BotPageEvent } from '../../runner/supervisor/ports.js';
 import type { PageJoinParams } from '../../shared/bridge.js';
 
 /**

@@ -1,18 +1,19 @@
-import type { SimCredentials } from '../../test/helpers/sim.js';
+import type { SimCredentials } from '../../testkit/sim.js';
 import type { MeetingView } from '../../zoom-sim/meetings/meeting.js';
 import type { ParticipantView } from '../../zoom-sim/meetings/participant.js';
 
 /** `GET /_sim/credentials`: the sim's own test app and service user (one type with the tests'). */
 export type SimAppCredentials = SimCredentials;
 
-/** A control or REST call the sim refused. */
+/** A control or REST call the sim refused: its status, and the body it answered (cut short). */
 export class SimCallError extends Error {
   readonly code = 'sim_call_failed';
   constructor(
     readonly call: string,
     readonly status: number,
+    readonly body = '',
   ) {
-    super(`zoom-sim ${call}: HTTP ${status}`);
+    super(`zoom-sim ${call}: HTTP ${status}${body ? ` ${body.slice(0, 500)}` : ''}`);
     this.name = 'SimCallError';
   }
 }
@@ -64,7 +65,7 @@ export class SimControl {
     const response = await fetch(`${this.url}/v2/users/${encodeURIComponent(userId)}/token?type=zak`, {
       headers: { authorization: `Bearer ${await this.accessToken()}` },
     });
-    if (response.status !== 200) throw new SimCallError('mint zak', response.status);
+    if (response.status !== 200) throw new SimCallError('mint zak', response.status, await response.text());
     return ((await response.json()) as { token: string }).token;
   }
 
@@ -79,7 +80,8 @@ export class SimControl {
         },
         body: new URLSearchParams({ grant_type: 'account_credentials', account_id: accountId }),
       });
-      if (response.status !== 200) throw new SimCallError('oauth token', response.status);
+      if (response.status !== 200)
+        throw new SimCallError('oauth token', response.status, await response.text());
       return ((await response.json()) as { access_token: string }).access_token;
     })();
     return this.bearer;
@@ -99,7 +101,7 @@ export class SimControl {
         : {}),
     });
     const text = await response.text();
-    if (response.status !== expected) throw new SimCallError(what, response.status);
+    if (response.status !== expected) throw new SimCallError(what, response.status, text);
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   }
 }

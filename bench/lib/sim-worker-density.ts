@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processTree } from '../../runner/browser/chromium-processes.js';
 import { createBotClient } from '../../runner/client/producer-client.js';
-import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/helpers/redis.js';
-import { spawnWorker } from '../../test/helpers/worker-process.js';
+import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../testkit/redis.js';
+import { spawnWorker } from '../../testkit/worker-process.js';
 import { reapLeftovers } from './leftover-processes.js';
 import { readPssBytes } from './pss.js';
 import { type SampledPss, type SampleOptions, sampleTreePss } from './pss-samples.js';
@@ -61,8 +61,10 @@ async function simCall(simUrl: string, path: string, body: unknown): Promise<Rec
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (!response.ok)
-    throw new SimDensityError('sim_refused', `zoom-sim answered ${path} with ${response.status}`);
+  if (!response.ok) {
+    const body = (await response.text()).slice(0, 500);
+    throw new SimDensityError('sim_refused', `zoom-sim answered ${path} with ${response.status} ${body}`);
+  }
   return (await response.json()) as Record<string, unknown>;
 }
 

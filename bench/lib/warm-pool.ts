@@ -1,4 +1,4 @@
-import type { WorkerRuntime } from '../../runner/worker/worker-runtime.js';
+import type { WorkerProcess } from '../../runner/runtime/worker-process.js';
 
 const TOP_UP_RETRY_MS = 1_000;
 
@@ -19,7 +19,7 @@ export class WarmPoolTimeoutError extends Error {
  * `settleMs` more, so the round starts on a quiet machine rather than during the warming.
  */
 export async function waitForWarmPages(
-  runtime: WorkerRuntime,
+  runtime: WorkerProcess,
   count: number,
   options: { timeoutMs?: number; settleMs?: number } = {},
 ): Promise<void> {

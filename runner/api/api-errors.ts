@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody } from '../../shared/error-body.js';
 import type { Logger } from '../log/logger.js';
-import { isBotServiceError } from '../queue/bot-errors.js';
+import { isBotServiceError, RateLimitedError } from '../queue/bot-errors.js';
 
 /** An HTTP-level refusal of the API itself (auth, size, malformed body, unknown route). */
 export class ApiError extends Error {
@@ -30,11 +30,14 @@ function body(code: string, message: string, field?: string): ErrorBody {
 }
 
 /**
- * The one place an error becomes a response (contract §6 error body). Known errors keep their status,
+ * The one place an error becomes a response (docs/contract.md §6 error body). Known errors keep their status,
  * code and field; anything else is a 500 that says nothing about why, and is logged here once.
  */
 export function errorResponse(error: unknown, c: Context, logger: Logger): Response {
-  if (isBotServiceError(error)) return c.json(error.toBody(), error.status);
+  if (isBotServiceError(error)) {
+    if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSec));
+    return c.json(error.toBody(), error.status);
+  }
   if (error instanceof ApiError) {
     if (error.status === 401) c.header('WWW-Authenticate', 'Bearer');
     return c.json(body(error.code, error.message, error.field), error.status as ContentfulStatusCode);

@@ -5,6 +5,6 @@ import type { BotService } from '../queue/bot-service.js';
 export function getBotEvents(service: BotService): Handler {
   return async (c) => {
     const id = c.req.param('id') ?? '';
-    return c.json({ id, events: await service.events(id) });
+    return c.json({ id, events: await service.events(c.get('principal'), id) });
   };
 }

@@ -1,8 +1,11 @@
 import { type Browser, launch } from 'puppeteer-core';
+import { chromiumEnvironment } from './chromium-env.js';
 
-/** Flags that work in our containers (zoom-facts §5). Background networking off: nothing phones home. */
+/**
+ * Flags that work in our containers (docs/zoom.md §5). Background networking off: nothing phones home.
+ * `--no-sandbox` is added only when the sandbox is off (CHROMIUM_SANDBOX, runner/browser/chromium-sandbox.ts).
+ */
 export const BASE_CHROMIUM_FLAGS = [
-  '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
   '--no-first-run',
@@ -13,6 +16,12 @@ export const BASE_CHROMIUM_FLAGS = [
   '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
+  // The page beats every 2 s and leaves by itself when not touched for 7 s (docs/contract.md §12):
+  // its timers must never be throttled as a background tab's are. Puppeteer adds these by default
+  // too; named here so the beat does not depend on its defaults.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
   // Chromium 156 headless preloads the omnibox popup WebUI for every browser context, a renderer each:
   // ~45 MB per bot that no bot uses (bench/results/density.json, topChromeWebUiMb10).
   '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup',
@@ -21,6 +30,10 @@ export const BASE_CHROMIUM_FLAGS = [
 export interface ChromiumOptions {
   executablePath: string;
   extraArgs?: readonly string[];
+  /** Chromium's sandbox on (default false: `--no-sandbox`). */
+  sandbox?: boolean;
+  /** Chromium's environment: default the allowed part of this process's (runner/browser/chromium-env.ts). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -32,7 +45,12 @@ export function launchChromium(options: ChromiumOptions): Promise<Browser> {
     executablePath: options.executablePath,
     headless: true,
     pipe: true,
-    args: [...BASE_CHROMIUM_FLAGS, ...(options.extraArgs ?? [])],
+    args: [
+      ...(options.sandbox ? [] : ['--no-sandbox']),
+      ...BASE_CHROMIUM_FLAGS,
+      ...(options.extraArgs ?? []),
+    ],
+    env: options.env ?? chromiumEnvironment(process.env),
     // Our own SIGTERM handling closes bots first; Puppeteer must not kill Chromium behind its back.
     handleSIGINT: false,
     handleSIGTERM: false,

@@ -24,6 +24,32 @@ function readStat(pid: number): ProcStat | undefined {
   }
 }
 
+/**
+ * Chromium browser processes that are children of `parentPid` (by command name), whether or not a
+ * pool knows them yet: a launch still in flight when the process must exit has no pool entry.
+ */
+export function chromiumChildrenOf(parentPid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parentPid && /^(chromium|chrome)/.test(name)) out.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
 /** `roots` and all their descendants (only the roots where /proc cannot be read). */
 export function processTree(roots: readonly number[]): number[] {
   let entries: string[];

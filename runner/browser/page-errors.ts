@@ -6,7 +6,9 @@ export class BotPageError extends Error {
       | 'page_origin_mismatch'
       | 'page_init_failed'
       | 'page_closed'
-      | 'page_timeout',
+      | 'page_timeout'
+      /** The SDK refused a `sendChat` (docs/contract.md §11). */
+      | 'chat_failed',
     message: string,
   ) {
     super(message);

@@ -1,8 +1,10 @@
+import { parseArgs } from 'node:util';
 import type { BotRequestInput } from '../../shared/bot-request.js';
 import type { BotView } from '../../shared/bot-view.js';
 import { type BotClient, createBotClient, isBotServiceError } from '../client/producer-client.js';
 import { loadConfig } from '../config/load-config.js';
 import { queueKeys } from '../queue/queue-names.js';
+import { configuredRedisAddress } from '../redis/redis-address.js';
 import { connectRedis } from '../redis/redis-connection.js';
 import { CliUsageError, type Env, parseFlags } from './command.js';
 
@@ -25,6 +27,7 @@ Options:
   --webhook-url URL       state changes of this bot are POSTed here
   --alone-sec N           leave after N seconds with no participant but our bots
   --max-duration-sec N    leave after N seconds in the meeting
+  --tenant NAME           the tenant the bot belongs to (default: default)
   --follow                print state changes until the bot ends
   -h, --help              this text
 `;
@@ -37,19 +40,24 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-function clientFor(env: Env): { client: BotClient; redisUrl: string; prefix: string } {
+/** The producer library on the runner's Redis, acting as `tenant` (docs/contract.md §10). */
+export function clientFor(
+  env: Env,
+  tenant: string | undefined,
+): { client: BotClient; redisUrl: string; prefix: string } {
   const config = loadConfig(env);
   const client = createBotClient({
-    redisUrl: config.REDIS_URL,
+    redisUrl: configuredRedisAddress(config),
     queuePrefix: config.QUEUE_PREFIX,
+    ...(tenant !== undefined ? { tenant } : {}),
     ...(config.JOB_ENCRYPTION_KEY !== undefined ? { jobEncryptionKey: config.JOB_ENCRYPTION_KEY } : {}),
     ...(config.ZOOM_BOT_USER !== undefined ? { serviceUser: config.ZOOM_BOT_USER } : {}),
   });
-  return { client, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX };
+  return { client, redisUrl: configuredRedisAddress(config), prefix: config.QUEUE_PREFIX };
 }
 
 /** A service error as one line naming the field, like the API's error body. */
-function explain(error: unknown): never {
+export function explain(error: unknown): never {
   if (isBotServiceError(error)) {
     const field = error.field ? ` (${error.field})` : '';
     throw Object.assign(new Error(`${error.message}${field}`), { code: error.code });
@@ -102,6 +110,7 @@ export async function runEnqueueCommand(args: string[], env: Env): Promise<numbe
     'webhook-url': { type: 'string' },
     'alone-sec': { type: 'string' },
     'max-duration-sec': { type: 'string' },
+    tenant: { type: 'string' },
     follow: { type: 'boolean' },
   } as const;
   const values = parseFlags(args, options, ENQUEUE_HELP);
@@ -142,7 +151,7 @@ export async function runEnqueueCommand(args: string[], env: Env): Promise<numbe
     ...(values['webhook-url'] !== undefined ? { webhookUrl: values['webhook-url'] } : {}),
     ...(Object.keys(leave).length > 0 ? { leave } : {}),
   };
-  const { client, redisUrl, prefix } = clientFor(env);
+  const { client, redisUrl, prefix } = clientFor(env, values.tenant);
   let botId: string | undefined;
   const waitForEnd = values.follow ? await follow(redisUrl, prefix, () => botId) : undefined;
   try {
@@ -162,16 +171,49 @@ export async function runEnqueueCommand(args: string[], env: Env): Promise<numbe
   }
 }
 
-export async function runStatusCommand(args: string[], env: Env): Promise<number> {
-  const [id, ...rest] = args;
-  if (id === '--help' || id === '-h') {
-    process.stdout.write(
-      'Usage: zoom-bot-runner status BOT_ID\n\nPrints the bot view (contract §4) as JSON.\n',
-    );
-    return 0;
+/** `BOT_ID [--tenant NAME]` of `status` and `leave`; undefined when help was asked for. */
+function botIdArgs(args: string[], usage: string): { id: string; tenant: string | undefined } | undefined {
+  let parsed: ReturnType<typeof parseBotIdArgs>;
+  try {
+    parsed = parseBotIdArgs(args);
+  } catch (error) {
+    throw new CliUsageError(`${(error as Error).message}\n\n${usage}`);
   }
-  if (id === undefined || rest.length > 0) throw new CliUsageError('Usage: zoom-bot-runner status BOT_ID');
-  const { client } = clientFor(env);
+  if (parsed.values.help) {
+    process.stdout.write(usage);
+    return undefined;
+  }
+  const [id, ...rest] = parsed.positionals;
+  if (id === undefined || rest.length > 0) throw new CliUsageError(usage.split('\n')[0] ?? usage);
+  return { id, tenant: parsed.values.tenant };
+}
+
+function parseBotIdArgs(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { tenant: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+}
+
+const STATUS_HELP = `Usage: zoom-bot-runner status BOT_ID [--tenant NAME]
+
+Prints the bot view (docs/contract.md §4) as JSON; a bot of another tenant than --tenant (default:
+default) is not found.
+`;
+
+const LEAVE_HELP = `Usage: zoom-bot-runner leave BOT_ID [--tenant NAME]
+
+Asks the bot to leave; prints its state. A bot of another tenant than --tenant (default: default)
+is not found.
+`;
+
+export async function runStatusCommand(args: string[], env: Env): Promise<number> {
+  const parsed = botIdArgs(args, STATUS_HELP);
+  if (!parsed) return 0;
+  const { id } = parsed;
+  const { client } = clientFor(env, parsed.tenant);
   try {
     process.stdout.write(`${JSON.stringify(await client.get(id).catch(explain), null, 2)}\n`);
     return 0;
@@ -181,13 +223,10 @@ export async function runStatusCommand(args: string[], env: Env): Promise<number
 }
 
 export async function runLeaveCommand(args: string[], env: Env): Promise<number> {
-  const [id, ...rest] = args;
-  if (id === '--help' || id === '-h') {
-    process.stdout.write('Usage: zoom-bot-runner leave BOT_ID\n\nAsks the bot to leave; prints its state.\n');
-    return 0;
-  }
-  if (id === undefined || rest.length > 0) throw new CliUsageError('Usage: zoom-bot-runner leave BOT_ID');
-  const { client } = clientFor(env);
+  const parsed = botIdArgs(args, LEAVE_HELP);
+  if (!parsed) return 0;
+  const { id } = parsed;
+  const { client } = clientFor(env, parsed.tenant);
   try {
     process.stdout.write(line(await client.leave(id).catch(explain)));
     return 0;

@@ -13,31 +13,6 @@ export class CliUsageError extends Error {
   readonly code = 'usage';
 }
 
-const REPEAT_WINDOW_MS = 2_000;
-
-/**
- * Resolves on the first SIGINT or SIGTERM, for a graceful shutdown. Another one more than 2 s later
- * exits at once (an operator who does not want to wait for the handoff).
- */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let firstAt: number | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (firstAt === undefined) {
-        firstAt = Date.now();
-        resolve(signal);
-        return;
-      }
-      // One Ctrl-C under `npm start` arrives twice: from the terminal and forwarded by npm.
-      if (Date.now() - firstAt < REPEAT_WINDOW_MS) return;
-      process.stderr.write(`${signal} again: exiting now, without waiting for the shutdown to finish.\n`);
-      process.exit(130);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
 export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 export type HelpFlag = { help: { type: 'boolean'; short: 'h' } };
 

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../config/load-config.js';
 import { resolveMode } from '../config/mode.js';
 import { createLogger } from '../log/logger.js';
+import { configuredRedisAddress, newRedis, redactRedisAddress } from '../redis/redis-address.js';
 import { checkedMeetingNumber } from '../zoom/meeting-tokens.js';
 import { createZoomClients, resolveZoomCredentials } from '../zoom/zoom-credentials.js';
 import { isZoomError } from '../zoom/zoom-errors.js';
@@ -53,11 +53,6 @@ function describe(error: unknown, botUser: string | undefined): string {
 }
 
 /** `redis://user:pass@host` without the password. */
-function showRedisUrl(raw: string): string {
-  const url = new URL(raw);
-  if (url.password) url.password = '***';
-  return url.toString();
-}
 
 export async function runDoctorCommand(
   args: string[],
@@ -88,7 +83,8 @@ export async function runDoctorCommand(
   }
   out(mode.kind === 'sim' ? `Mode: zoom-sim at ${mode.simUrl}` : `Mode: Zoom (${config.ZOOM_API_BASE})`);
 
-  const redis = new Redis(config.REDIS_URL, {
+  const redisAddress = configuredRedisAddress(config);
+  const redis = newRedis(redisAddress, {
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: 1,
@@ -97,9 +93,11 @@ export async function runDoctorCommand(
   try {
     try {
       await redis.connect();
-      out(`✔ Redis reachable at ${showRedisUrl(config.REDIS_URL)}`);
+      out(`✔ Redis reachable at ${redactRedisAddress(redisAddress)}`);
     } catch {
-      out(`✘ Cannot reach Redis at ${showRedisUrl(config.REDIS_URL)}: check REDIS_URL.`);
+      out(
+        `✘ Cannot reach Redis at ${redactRedisAddress(redisAddress)}: check REDIS_URL (and REDIS_SENTINELS).`,
+      );
       return 1;
     }
     let credentials: Awaited<ReturnType<typeof resolveZoomCredentials>>;

@@ -3,6 +3,8 @@ import { runApiCommand } from './api-command.js';
 import { runEnqueueCommand, runLeaveCommand, runStatusCommand } from './bot-commands.js';
 import { CliUsageError, type Command } from './command.js';
 import { runDoctorCommand } from './doctor-command.js';
+import { runKeysCommand } from './keys-command.js';
+import { runChatCommand, runEventsCommand } from './meeting-commands.js';
 import { runPoolCommand } from './pool-command.js';
 import { runSimCommand } from './sim-command.js';
 import { runStartCommand } from './start-command.js';
@@ -30,6 +32,15 @@ const COMMANDS: Record<string, Command> = {
   },
   status: { summary: "Print a bot's view: state, end reason, events.", run: runStatusCommand },
   leave: { summary: 'Ask a bot to leave its meeting.', run: runLeaveCommand },
+  events: {
+    summary: 'Print what a bot saw in its meeting (--follow: live, until it ends; --type chat).',
+    run: runEventsCommand,
+  },
+  chat: { summary: 'Have a bot say something in its meeting chat.', run: runChatCommand },
+  keys: {
+    summary: 'API keys in Redis (tenants, allowlists, limits): create, list or revoke.',
+    run: (args, env) => runKeysCommand(args, env),
+  },
   pool: {
     summary: "The bot pool (auth.user 'pool'): list, add or remove Zoom users.",
     run: (args, env) => runPoolCommand(args, env),

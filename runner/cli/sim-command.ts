@@ -1,6 +1,9 @@
-import { startZoomSim } from '../../zoom-sim/server.js';
 import { loadSimConfig } from '../../zoom-sim/sim-config.js';
-import { CliUsageError, type Env, parseFlags, untilSignal } from './command.js';
+import { createLogger } from '../log/logger.js';
+import { zoomSimPart } from '../runtime/parts/zoom-sim.js';
+import { Runtime } from '../runtime/runtime.js';
+import { runUntilSignal } from '../runtime/signals.js';
+import { CliUsageError, type Env, parseFlags } from './command.js';
 
 const HELP = `Usage: zoom-bot-runner sim [--port N] [--host ADDRESS]
 
@@ -26,10 +29,11 @@ export async function runSimCommand(args: string[], env: Env): Promise<number> {
     ...(values.port !== undefined ? { port: Number(values.port) } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
   });
-  const sim = await startZoomSim(config);
-  process.stdout.write(`zoom-sim listening on ${sim.url}\n`);
-  const signal = await untilSignal();
-  process.stdout.write(`zoom-sim stopping (${signal})\n`);
-  await sim.close();
-  return 0;
+  const logger = createLogger({ level: 'warn', name: 'sim' });
+  const runtime = new Runtime('sim', logger);
+  const sim = runtime.add(zoomSimPart(config));
+  return await runUntilSignal(runtime, {
+    logger,
+    onStarted: () => process.stdout.write(`zoom-sim listening on ${sim.value.url}\n`),
+  });
 }

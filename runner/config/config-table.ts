@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { envBool, envInt, envList, envNumber, envOriginList, envShellWords, envUrl } from './env-values.js';
+import {
+  envBool,
+  envInt,
+  envList,
+  envNumber,
+  envOriginList,
+  envSecret,
+  envShellWords,
+  envUrl,
+} from './env-values.js';
+import { envApiKeyList, envTenantZoomUsers } from './tenant-values.js';
 
 interface Variable<S extends z.ZodType> {
   schema: S;
@@ -16,7 +26,7 @@ const v = <const V extends Variable<z.ZodType>>(variable: V): V => variable;
 const text = z.string().min(1);
 
 /**
- * Contract §2: every environment variable the runner reads, its default and meaning. This table is the
+ * docs/contract.md §2: every environment variable the runner reads, its default and meaning. This table is the
  * only reader of `process.env`, and the README's configuration table is checked against it.
  */
 export const CONFIG_TABLE = {
@@ -24,6 +34,17 @@ export const CONFIG_TABLE = {
     schema: envUrl(/^rediss?$/),
     default: 'redis://127.0.0.1:6379',
     doc: 'Redis holding the queues, locks, shared OAuth token and rate-limit counters.',
+  }),
+  REDIS_SENTINELS: v({
+    schema: envList.pipe(
+      z.array(z.string().regex(/^[^\s,/]+:\d{1,5}$/, 'must be host:port entries, comma-separated')),
+    ),
+    doc: 'Redis Sentinel `host:port` list: every connection asks them for the primary REDIS_SENTINEL_NAME and follows a failover; REDIS_URL then gives only password, database and TLS (`rediss://`).',
+  }),
+  REDIS_SENTINEL_NAME: v({
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a Sentinel master name'),
+    default: 'mymaster',
+    doc: 'The primary the sentinels monitor (`sentinel monitor <name> …`).',
   }),
   QUEUE_PREFIX: v({
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, _ or - (at most 64)'),
@@ -68,12 +89,30 @@ export const CONFIG_TABLE = {
     doc: 'Port of /livez, /readyz and /metrics on every process; /v1 and the dashboard on start and api.',
   }),
   API_KEYS: v({
-    schema: envList,
-    doc: 'Comma-separated API keys accepted as `Authorization: Bearer`.',
+    schema: envApiKeyList(24),
+    doc: 'Comma-separated `tenant:key` entries accepted as `Authorization: Bearer` (a bare key: tenant `default`); keys at least 24 characters.',
     secret: true,
   }),
+  TENANT_ZOOM_USERS: v({
+    schema: envTenantZoomUsers,
+    doc: 'Comma-separated `tenant:pattern` entries: the Zoom users (`*`, `*@domain`, email, id) each `API_KEYS` tenant may name in `auth.user`.',
+  }),
+  TENANT_MAX_LIVE_BOTS: v({
+    schema: envInt(1, 1_000_000),
+    default: '100',
+    doc: 'Live bots (every state but `ended`) one `API_KEYS` tenant may hold; more is a 429 `quota_exceeded`.',
+  }),
+  TENANT_RATE_PER_SEC: v({
+    schema: envInt(1, 100_000),
+    default: '10',
+    doc: 'Enqueues per second one `API_KEYS` tenant may make across the fleet; more is a 429 `rate_limited`.',
+  }),
   DASHBOARD_USER: v({ schema: text, doc: 'Dashboard basic-auth user.' }),
-  DASHBOARD_PASSWORD: v({ schema: text, doc: 'Dashboard basic-auth password.', secret: true }),
+  DASHBOARD_PASSWORD: v({
+    schema: envSecret(12),
+    doc: 'Dashboard basic-auth password; at least 12 characters.',
+    secret: true,
+  }),
   DASHBOARD_READONLY: v({
     schema: envBool,
     default: 'true',
@@ -81,15 +120,51 @@ export const CONFIG_TABLE = {
   }),
   JOB_ENCRYPTION_KEY: v({
     schema: z.string().min(32, 'must be at least 32 characters'),
-    doc: 'Encrypts passcode and registrant token in job data. Required in Zoom mode.',
+    doc: 'Encrypts passcode, registrant token, webhook/callback URLs and metadata in job data. Required in Zoom mode.',
     secret: true,
   }),
-  WEBHOOK_URL: v({ schema: envUrl(/^https?$/), doc: 'Receives every bot state change (contract §7).' }),
-  WEBHOOK_SECRET: v({ schema: text, doc: 'Signs webhook requests (X-ZBR-Signature).', secret: true }),
-  TOKEN_CALLBACK_SECRET: v({ schema: text, doc: 'Signs token-callback requests.', secret: true }),
+  WEBHOOK_URL: v({
+    schema: envUrl(/^https?$/),
+    doc: 'Receives the bot state changes recorded while it is set (docs/contract.md §7).',
+  }),
+  WEBHOOK_SECRET: v({
+    schema: envSecret(16),
+    doc: 'Signs webhook requests (X-ZBR-Signature); at least 16 characters.',
+    secret: true,
+  }),
+  TOKEN_CALLBACK_SECRET: v({
+    schema: envSecret(16),
+    doc: 'Signs token-callback requests; at least 16 characters.',
+    secret: true,
+  }),
   OUTBOUND_URL_ALLOWLIST: v({
     schema: envOriginList,
     doc: 'Origins webhook and token-callback URLs may use. Unset: only https to public addresses.',
+  }),
+  WEBHOOK_ORIGIN_CONCURRENCY: v({
+    schema: envInt(1, 1000),
+    default: '8',
+    doc: 'Webhook deliveries in flight to one receiver origin, fleet-wide: a dead receiver holds no more.',
+  }),
+  WEBHOOK_ORIGIN_BACKLOG: v({
+    schema: envInt(1, 1_000_000),
+    default: '10000',
+    doc: 'Pending webhook deliveries kept per receiver origin; past it the oldest are dropped (counted, logged).',
+  }),
+  MEETING_EVENTS_MAX: v({
+    schema: envInt(100, 1_000_000),
+    default: '10000',
+    doc: "Meeting events kept per bot (docs/contract.md §11); past it the oldest go. Kept as long as the bot's view.",
+  }),
+  MAX_JOIN_AHEAD_SEC: v({
+    schema: envNumber(1, 10 * 365 * 86_400),
+    default: '2592000',
+    doc: "Longest a request's `joinAt` may lie ahead (30 days); further is refused (422 naming `joinAt`).",
+  }),
+  MAX_BOT_DURATION_SEC: v({
+    schema: envNumber(1, 365 * 86_400),
+    default: '86400',
+    doc: 'Every bot leaves (`max_duration`) this long after first joining, unless its request asks for less.',
   }),
   WORKER_CONCURRENCY: v({
     schema: envInt(1, 1000),
@@ -104,7 +179,16 @@ export const CONFIG_TABLE = {
   WORKER_WARM_PAGES: v({
     schema: envInt(0, 200),
     default: '1',
-    doc: 'Bot pages a worker keeps loaded and initialised, ready for the next joins or rejoins.',
+    doc: 'Bot pages a worker always keeps loaded and initialised (the floor): after a burst of joins or rejoins it keeps as many as the burst, within free slots and memory, shrinking back when idle.',
+  }),
+  WORKER_WARM_PAGES_MAX: v({
+    schema: envInt(0, 1000),
+    doc: 'Most warm pages a worker keeps after bursts (never fewer than WORKER_WARM_PAGES). Unset: bounded only by free slots and memory.',
+  }),
+  WORKER_PAGE_DRIVER: v({
+    schema: z.enum(['chromium', 'sim-client']),
+    default: 'chromium',
+    doc: "What a worker's bots join with: `chromium` (a page per bot), or `sim-client` (sim mode only: a zoom-sim participant socket per bot, no browser, for fleet-scale tests of the control plane).",
   }),
   WORKER_MIN_FREE_MEMORY_MB: v({
     schema: envInt(0, 1_000_000),
@@ -126,11 +210,21 @@ export const CONFIG_TABLE = {
     default: '30',
     doc: 'Longest a handoff shutdown takes before the process exits.',
   }),
+  RECONCILE_INTERVAL_SEC: v({
+    schema: envNumber(0.1, 3600),
+    default: '30',
+    doc: 'How often the reconciler (one process at a time) ends bots whose job is gone and fixes pool counts.',
+  }),
   CHROMIUM_PATH: v({ schema: text, default: '/usr/bin/chromium', doc: 'Chromium executable.' }),
   CHROMIUM_ARGS: v({
     schema: envShellWords,
     default: '',
     doc: 'Extra Chromium flags, split as a shell splits words (quotes respected).',
+  }),
+  CHROMIUM_SANDBOX: v({
+    schema: z.enum(['auto', 'on', 'off']),
+    default: 'auto',
+    doc: "Chromium's sandbox for the renderers that run meeting content: `on` (a launch without it fails), `off`, or `auto` (on where the kernel allows it; the log says which it got and why).",
   }),
   LOG_LEVEL: v({
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -33,6 +33,12 @@ export const envList = z.string().transform((s) =>
     .filter((item) => item.length > 0),
 );
 
+/**
+ * A secret of at least `min` characters (a shorter one is guessable). Secrets' values are never
+ * echoed: the message names the rule only, and `loadConfig` adds no value for secret variables.
+ */
+export const envSecret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
+
 export const envUrl = (protocols: RegExp) => z.url({ protocol: protocols, error: 'must be a valid URL' });
 
 /** An origin such as `https://hooks.example.com` or `http://127.0.0.1:9000` (no path). */

@@ -1,7 +1,7 @@
 import { ConfigError } from './config-error.js';
 import type { Config } from './config-table.js';
 
-/** Contract §1: which Zoom the runner talks to. */
+/** docs/contract.md §1: which Zoom the runner talks to. */
 export type Mode = { kind: 'sim'; simUrl: string } | { kind: 'zoom' } | { kind: 'embedded' };
 
 export const ZOOM_CREDENTIAL_VARIABLES = [
@@ -14,6 +14,19 @@ export const ZOOM_CREDENTIAL_VARIABLES = [
 
 export function resolveMode(config: Config): Mode {
   if (config.ZOOM_SIM_URL !== undefined) return { kind: 'sim', simUrl: config.ZOOM_SIM_URL };
+  const mode = resolveZoomOrEmbedded(config);
+  // The embedded default runs a zoom-sim of its own, so sim-client bots have a sim to join.
+  if (mode.kind === 'zoom' && config.WORKER_PAGE_DRIVER === 'sim-client') {
+    throw new ConfigError(
+      'WORKER_PAGE_DRIVER=sim-client runs bots as zoom-sim participants without a browser: it needs ' +
+        'sim mode (ZOOM_SIM_URL). Unset it, or set it to chromium, to join Zoom.',
+      'WORKER_PAGE_DRIVER',
+    );
+  }
+  return mode;
+}
+
+function resolveZoomOrEmbedded(config: Config): Mode {
   const present = ZOOM_CREDENTIAL_VARIABLES.filter((name) => config[name] !== undefined);
   if (present.length === ZOOM_CREDENTIAL_VARIABLES.length) {
     if (config.JOB_ENCRYPTION_KEY === undefined) {

@@ -1,12 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Queue } from 'bullmq';
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Hono } from 'hono';
 import type { Config } from '../config/config-table.js';
 import { redactJobData } from '../queue/job-data.js';
+import { basicAuth } from './basic-auth.js';
+import { botJobTitle } from './job-title.js';
 
 export const DASHBOARD_BASE_PATH = '/admin/queues';
 
@@ -14,7 +15,7 @@ export interface DashboardOptions {
   /** The queues shown; for the runner, the `bots` queue of `createQueueLayer`. */
   queues: readonly Queue[];
   config: Pick<Config, 'DASHBOARD_USER' | 'DASHBOARD_PASSWORD' | 'DASHBOARD_READONLY'>;
-  /** Where the board lives (default `/admin/queues`, contract §6). */
+  /** Where the board lives (default `/admin/queues`, docs/contract.md §6). */
   basePath?: string;
 }
 
@@ -30,6 +31,7 @@ export type DashboardState = 'on' | 'off';
  * - Job data, progress (the bot view mirrored by `BotStore`) and return values pass through
  *   `redactJobData`, so no passcode, registrant token, ZAK, OBF token or signature reaches the page.
  *   The bot's state and events stay readable in the job's progress tab.
+ * - Each job is titled by its bot's state, display name and meeting number (`botJobTitle`).
  *
  * Mount it before any catch-all route of the caller.
  */
@@ -47,6 +49,8 @@ export function registerDashboard(app: Hono, options: DashboardOptions): Dashboa
     adapter.setFormatter('data', redactJobData);
     adapter.setFormatter('progress', redactJobData);
     adapter.setFormatter('returnValue', redactJobData);
+    // Titles say state, name and meeting (job-title.ts): the job's BullMQ name stays `join`.
+    adapter.setFormatter('name', botJobTitle);
     return adapter;
   });
   const serverAdapter = new HonoAdapter(serveStatic).setBasePath(basePath);
@@ -63,27 +67,4 @@ export function registerDashboard(app: Hono, options: DashboardOptions): Dashboa
   app.use(`${basePath}/*`, auth);
   app.route(basePath, serverAdapter.registerPlugin());
   return 'on';
-}
-
-const REALM = 'Basic realm="zoom-bot-runner dashboard", charset="UTF-8"';
-
-/**
- * Basic auth with a constant-time comparison: both sides are hashed first, so the comparison takes
- * the same time whatever the length or content of the guess.
- */
-function basicAuth(user: string, password: string): MiddlewareHandler {
-  const expected = digest(`${user}:${password}`);
-  return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    const given = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
-    if (!timingSafeEqual(digest(given), expected)) {
-      return c.text('Unauthorized', 401, { 'WWW-Authenticate': REALM });
-    }
-    await next();
-  };
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }

@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type Dispatcher, request } from 'undici';
+import type { ResolvedAddress } from './outbound-url-policy.js';
+import { pinnedAgent } from './pinned-agent.js';
 
-/** Contract §7: `X-ZBR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. */
+/** docs/contract.md §7: `X-ZBR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. */
 export const SIGNATURE_HEADER = 'x-zbr-signature';
 
 export function signatureHeader(secret: string, rawBody: string, unixSec: number): string {
@@ -42,9 +44,17 @@ export interface SignedPost {
   secret: string;
   timeoutMs: number;
   headers?: Record<string, string>;
+  /**
+   * The addresses the outbound URL policy checked for the URL's host name (`OutboundTarget.connectTo`):
+   * the request connects to these only, through its own agent. Takes precedence over `dispatcher`.
+   */
+  connectTo?: readonly ResolvedAddress[] | undefined;
   dispatcher?: Dispatcher;
   now?: () => number;
 }
+
+/** A token answer is tiny and a webhook answer is ignored: more is a broken or hostile receiver. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface SignedResponse {
   status: number;
@@ -52,41 +62,54 @@ export interface SignedResponse {
 }
 
 /**
- * POSTs JSON signed as contract §7 says. Throws undici's errors (timeout, network) for the caller to
- * classify; the caller checks the URL against the outbound policy first. Redirects are not followed:
- * a 3xx could point past the allowlist.
+ * POSTs JSON signed as docs/contract.md §7 says. Throws undici's errors (timeout, network) for the caller to
+ * classify; the caller checks the URL against the outbound policy first and passes the checked
+ * addresses as `connectTo`. Redirects are not followed (undici's `request` follows none without a
+ * redirect interceptor): a 3xx could point past the allowlist, so it is returned as it is. At most
+ * `MAX_RESPONSE_BYTES` of the answer are read; a longer one is cut there (`ResponseTooLargeError`).
  */
 export async function postSigned(req: SignedPost): Promise<SignedResponse> {
   const raw = JSON.stringify(req.body);
   const t = Math.floor((req.now ?? Date.now)() / 1000);
-  const response = await request(req.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': 'zoom-bot-runner',
-      ...req.headers,
-      [SIGNATURE_HEADER]: signatureHeader(req.secret, raw, t),
-    },
-    body: raw,
-    signal: AbortSignal.timeout(req.timeoutMs),
-    headersTimeout: req.timeoutMs,
-    bodyTimeout: req.timeoutMs,
-    ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
-  });
-  // Bound what we read: a token answer is tiny; a huge body is a broken or hostile receiver.
-  const text = await readCapped(response.body, 64 * 1024);
-  return { status: response.statusCode, text };
+  const pinned = req.connectTo ? pinnedAgent(req.connectTo) : undefined;
+  const dispatcher = pinned ?? req.dispatcher;
+  try {
+    const response = await request(req.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'zoom-bot-runner',
+        ...req.headers,
+        [SIGNATURE_HEADER]: signatureHeader(req.secret, raw, t),
+      },
+      body: raw,
+      signal: AbortSignal.timeout(req.timeoutMs),
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+      ...(dispatcher ? { dispatcher } : {}),
+    });
+    const text = await readCapped(response, MAX_RESPONSE_BYTES);
+    return { status: response.statusCode, text };
+  } finally {
+    await pinned?.destroy().catch(() => {});
+  }
 }
 
-async function readCapped(body: AsyncIterable<Buffer | string> & { destroy(): void }, max: number) {
+async function readCapped(response: Dispatcher.ResponseData, max: number): Promise<string> {
+  const { body, statusCode } = response;
+  const declared = Number(response.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    body.destroy();
+    throw new ResponseTooLargeError(max, statusCode);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buf.length;
     if (size > max) {
       body.destroy();
-      throw new ResponseTooLargeError(max);
+      throw new ResponseTooLargeError(max, statusCode);
     }
     chunks.push(buf);
   }
@@ -95,7 +118,11 @@ async function readCapped(body: AsyncIterable<Buffer | string> & { destroy(): vo
 
 export class ResponseTooLargeError extends Error {
   readonly code = 'response_too_large';
-  constructor(readonly maxBytes: number) {
+  constructor(
+    readonly maxBytes: number,
+    /** The status the receiver answered with, before its body ran over. */
+    readonly status: number,
+  ) {
     super(`Response body larger than ${maxBytes} bytes`);
     this.name = 'ResponseTooLargeError';
   }

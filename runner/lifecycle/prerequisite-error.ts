@@ -1,6 +1,8 @@
 /** Why a process cannot start: something it needs is missing or does not answer. */
 export type PrerequisiteCode =
   | 'chromium_missing'
+  | 'chromium_unusable'
+  | 'port_in_use'
   | 'redis_server_missing'
   | 'redis_unreachable'
   | 'page_build_missing';

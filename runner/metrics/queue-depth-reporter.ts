@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { RedisLease } from '../redis/lease.js';
 import type { RunnerMetrics } from './runner-metrics.js';
 
 /** BullMQ states reported as queue depth. */
@@ -21,40 +21,23 @@ export interface QueueDepthReporterOptions {
   intervalMs?: number;
 }
 
-/** Takes the lease when free, renews it when ours: one round trip, so two processes never both hold it. */
-const LEASE_SCRIPT = `
-local holder = redis.call('GET', KEYS[1])
-if not holder then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0`;
-
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
 /**
  * Queue depth is a property of the deployment, not of a replica: if every process exported it, a
  * `sum()` over replicas would count each job once per replica. So only the holder of a short Redis
- * lease (`SET <prefix>:metrics:leader <id> NX PX 15000`, renewed every 5 s) sets `zbr_queue_jobs`;
+ * lease (`RedisLease` on `<prefix>:metrics:leader`, 15 s, renewed every 5 s) sets `zbr_queue_jobs`;
  * every other process exports no series for it. When the holder dies, another takes over within
  * one lease.
  */
 export class QueueDepthReporter {
-  private readonly id = randomUUID();
-  private readonly key: string;
-  private readonly leaseMs: number;
+  private readonly lease: RedisLease;
   private timer: NodeJS.Timeout | undefined;
   private leader = false;
+  private closed = false;
+  /** The round running now; rounds never overlap, and `close` waits for the last one. */
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: QueueDepthReporterOptions) {
-    this.key = `${options.prefix}:metrics:leader`;
-    this.leaseMs = options.leaseMs ?? 15_000;
+    this.lease = new RedisLease(options.redis, `${options.prefix}:metrics:leader`, options.leaseMs ?? 15_000);
   }
 
   get isLeader(): boolean {
@@ -62,18 +45,25 @@ export class QueueDepthReporter {
   }
 
   start(): void {
-    if (this.timer) return;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 5_000);
+    if (this.timer || this.closed) return;
+    this.round();
+    this.timer = setInterval(() => this.round(), this.options.intervalMs ?? 5_000);
     this.timer.unref();
+  }
+
+  private round(): void {
+    const previous = this.inFlight;
+    this.inFlight = (async () => {
+      await previous;
+      if (!this.closed) await this.tick();
+    })();
   }
 
   /** One round: take or renew the lease, then report (leader) or clear (follower). Never throws. */
   async tick(): Promise<void> {
     const gauge = this.options.metrics.queueJobs;
     try {
-      const held = await this.options.redis.eval(LEASE_SCRIPT, 1, this.key, this.id, String(this.leaseMs));
-      this.leader = held === 1;
+      this.leader = await this.lease.acquire();
       if (!this.leader) {
         gauge.reset();
         return;
@@ -87,12 +77,17 @@ export class QueueDepthReporter {
     }
   }
 
-  /** Stops reporting and hands the lease on at once (not after it expires). Idempotent. */
+  /**
+   * Stops reporting and hands the lease on at once (not after it expires). A round in flight may be
+   * taking the lease right now: it is waited for, and the release (a no-op unless the lease is ours)
+   * always runs. Idempotent.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (!this.leader) return;
+    await this.inFlight;
     this.leader = false;
-    await this.options.redis.eval(RELEASE_SCRIPT, 1, this.key, this.id).catch(() => {});
+    await this.lease.release();
   }
 }

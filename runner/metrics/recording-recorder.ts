@@ -1,5 +1,5 @@
 import type { BotState } from '../../shared/bot-states.js';
-import type { BotRecorder, StateChange } from '../supervisor/ports.js';
+import type { BotRecorder, RecordFence, StateChange } from '../supervisor/ports.js';
 import type { RunnerMetrics } from './runner-metrics.js';
 
 interface TrackedBot {
@@ -33,9 +33,13 @@ export class RecordingRecorder implements BotRecorder {
     private readonly now: () => number = Date.now,
   ) {}
 
-  record(botId: string, change: StateChange): Promise<void> {
+  record(botId: string, change: StateChange, fence?: RecordFence): Promise<void> {
     this.observe(botId, change);
-    return this.inner.record(botId, change);
+    return this.inner.record(botId, change, fence);
+  }
+
+  settled(botId: string): Promise<void> {
+    return this.inner.settled?.(botId) ?? Promise.resolve();
   }
 
   /** The bot left this process without ending (handoff, lost lock): stop counting it here. */
@@ -57,6 +61,7 @@ export class RecordingRecorder implements BotRecorder {
       return;
     }
     metrics.botsByState.inc({ state: change.state });
+    if (change.state === 'rejoining') metrics.rejoinReasons.inc({ reason: reasonLabel(change.reason) });
     const bot: TrackedBot = previous ?? this.firstSeen(change, at);
     if (previous) {
       if (previous.state === 'in_meeting' && LOSS_STATES.has(change.state)) bot.lostAt = at;
@@ -92,4 +97,9 @@ export class RecordingRecorder implements BotRecorder {
       ...(change.state === 'minting' ? { mintingAt: at } : {}),
     };
   }
+}
+
+/** Rejoin reasons are the supervisor's and the worker's own words; anything else is one label, never free text. */
+function reasonLabel(reason: string | undefined): string {
+  return reason !== undefined && /^[a-z_]{1,32}$/.test(reason) ? reason : 'other';
 }

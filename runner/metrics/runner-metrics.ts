@@ -31,6 +31,12 @@ export class RunnerMetrics {
     help: 'Returns to a meeting after a drop.',
     registers: [this.registry],
   });
+  readonly rejoinReasons = new Counter({
+    name: 'zbr_rejoin_reasons_total',
+    help: 'Bots that went to rejoining, by why (drop, page_crashed, lock_lost, handoff, resume...).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly ends = new Counter({
     name: 'zbr_bot_ends_total',
     help: 'Bots ended, by end reason.',
@@ -49,6 +55,12 @@ export class RunnerMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly webhookDropped = new Counter({
+    name: 'zbr_webhook_dropped_total',
+    help: 'Webhook deliveries dropped unsent, by reason: backlog_full (their receiver origin had more pending than WEBHOOK_ORIGIN_BACKLOG; the oldest go).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly zoomApiRateLimited = new Counter({
     name: 'zbr_zoom_api_rate_limited_total',
     help: 'Zoom API answers 429 (rate limited), by operation.',
@@ -59,6 +71,41 @@ export class RunnerMetrics {
     name: 'zbr_queue_jobs',
     help: 'Bot jobs in the queue by BullMQ state; reported by one process per deployment (the lease holder).',
     labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcilerActions = new Counter({
+    name: 'zbr_reconciler_actions_total',
+    help: 'What the reconciler fixed: job_lost, too_many_stalls, job_failed, orphan_job_removed, orphan_job_left, reservation_released, pool_recomputed, tenant_index_backfilled (pre-tenant views indexed by the one-off backfill).',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly pagesHung = new Counter({
+    name: 'zbr_pages_hung_total',
+    help: 'Bot pages found hung (no beat or no answer for 10 s), by what was killed: page (its context) or browser (its whole Chromium).',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+  readonly meetingEvents = new Counter({
+    name: 'zbr_meeting_events_total',
+    help: 'Meeting events recorded in bot logs (docs/contract.md §11), by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly meetingEventsDropped = new Counter({
+    name: 'zbr_meeting_events_dropped_total',
+    help: 'Meeting events never recorded, by kind: what pages dropped (participant, speaker, chat, caption, recording, malformed) and backlog (a log writer too far behind).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly meetingEventStreams = new Gauge({
+    name: 'zbr_meeting_event_sse_clients',
+    help: 'Clients of GET /v1/bots/:id/meeting-events/stream connected to this process.',
+    registers: [this.registry],
+  });
+  readonly chatSends = new Counter({
+    name: 'zbr_chat_sends_total',
+    help: 'Chat messages by outcome: accepted or not_in_meeting (API), sent or failed (the worker holding the bot).',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
   readonly chromiumMemoryBytes = new Gauge({

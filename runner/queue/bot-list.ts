@@ -6,6 +6,8 @@ import type { QueueKeys } from './queue-names.js';
 
 export interface BotListQuery {
   state?: BotState | undefined;
+  /** Only this tenant's bots, read from its own indexes; undefined: every tenant's. */
+  tenant?: string | undefined;
   limit: number;
   /** Position after which the page starts (decoded `nextCursor`). */
   after?: ListPosition | undefined;
@@ -41,12 +43,18 @@ export function decodeCursor(cursor: string): ListPosition | undefined {
 const BATCH = 100;
 
 /**
- * One page of bots, newest first. Reads the index in batches, keeps the entries after `after`
- * (equal scores come in reverse id order, as ZREVRANGE returns them), and drops entries whose view
- * expired, removing them from the index on the way.
+ * One page of bots, newest first. Reads the index in batches (a tenant's own, for a tenant), keeps
+ * the entries after `after` (equal scores come in reverse id order, as ZREVRANGE returns them), and
+ * drops entries whose view expired, removing them from the index on the way.
  */
 export async function listBots(redis: Redis, keys: QueueKeys, query: BotListQuery): Promise<BotListPage> {
-  const index = query.state ? keys.stateIndex(query.state) : keys.allIndex;
+  const { tenant } = query;
+  const all = tenant === undefined ? keys.allIndex : keys.tenantIndex(tenant);
+  const index = !query.state
+    ? all
+    : tenant === undefined
+      ? keys.stateIndex(query.state)
+      : keys.tenantStateIndex(tenant, query.state);
   const items: { view: BotView; createdMs: number }[] = [];
   const max = query.after ? String(query.after.createdMs) : '+inf';
   let offset = 0;
@@ -72,12 +80,13 @@ export async function listBots(redis: Redis, keys: QueueKeys, query: BotListQuer
         return;
       }
       const view = botViewSchema.parse((JSON.parse(raw) as { view: unknown }).view);
-      // The index may lag a change by a moment; the view's own state is the truth.
-      if (query.state === undefined || view.state === query.state)
+      // The index may lag a change by a moment; the view's own state (and tenant) is the truth.
+      const inState = query.state === undefined || view.state === query.state;
+      if (inState && (tenant === undefined || view.tenant === tenant))
         items.push({ view, createdMs: entry.createdMs });
     });
     if (gone.length > 0) {
-      await redis.zrem(keys.allIndex, ...gone);
+      await redis.zrem(all, ...gone);
       if (query.state) await redis.zrem(index, ...gone);
       offset -= gone.length;
     }

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { SecretBox } from '../zoom/secret-box.js';
+import { SecretBox } from '../crypto/secret-box.js';
 import { queueKeys } from './queue-names.js';
 
-/** Fields of a bot request that never sit in Redis in clear. */
-export type SealedField = 'passcode' | 'registrantToken';
+/**
+ * Fields of a bot request that never sit in Redis job data in clear (`authUrl` is a token callback's
+ * `auth.url`; `metadata` is sealed as JSON).
+ */
+export type SealedField = 'passcode' | 'registrantToken' | 'webhookUrl' | 'authUrl' | 'metadata';
 
 /** Seals and opens the secret fields of one deployment's job data (AES-256-GCM, see `SecretBox`). */
 export interface JobCrypto {

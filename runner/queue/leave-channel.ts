@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { type ChannelSubscription, subscribeChannel } from '../redis/channel-subscription.js';
 import { type QueueKeys, queueKeys } from './queue-names.js';
 
 /** A leave flag outlives any bot (7 days of meeting plus waits); `BotStore` shortens it when the bot ends. */
@@ -10,10 +11,7 @@ export interface LeaveChannelOptions {
   prefix: string;
 }
 
-export interface LeaveSubscription {
-  /** Idempotent. */
-  close(): Promise<void>;
-}
+export type LeaveSubscription = ChannelSubscription;
 
 /**
  * "Leave now" for a bot, reaching whichever worker process holds it. Two parts, because pub/sub is
@@ -45,23 +43,6 @@ export class LeaveChannel {
    * the bots it holds. Resolves once subscribed, so no request after that is missed by this process.
    */
   async subscribe(onLeave: (botId: string) => void): Promise<LeaveSubscription> {
-    // The duplicate reconnects by itself; its errors are the command connection's to report.
-    const subscriber = this.options.redis.duplicate();
-    subscriber.on('error', () => {});
-    const channel = this.keys.leaveChannel;
-    subscriber.on('message', (from: string, botId: string) => {
-      if (from === channel) onLeave(botId);
-    });
-    await subscriber.subscribe(channel);
-    let closing: Promise<void> | undefined;
-    return {
-      close: () => {
-        closing ??= subscriber.quit().then(
-          () => undefined,
-          () => subscriber.disconnect(),
-        );
-        return closing;
-      },
-    };
+    return subscribeChannel(this.options.redis, this.keys.leaveChannel, onLeave);
   }
 }

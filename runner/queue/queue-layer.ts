@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
+import { MeetingEventService } from '../meeting-events/meeting-event-service.js';
+import { ApiKeyStore } from '../tenants/api-key-store.js';
+import { EnqueueRateLimiter } from '../tenants/enqueue-rate-limiter.js';
 import { type BotQueue, createBotQueue } from './bot-queue.js';
 import { BotService } from './bot-service.js';
 import { BotStore } from './bot-store.js';
@@ -17,15 +20,25 @@ export interface QueueLayerOptions {
   serviceUser?: string | undefined;
   /** Refuses disallowed webhook/callback URLs at enqueue (the API passes OUTBOUND_URL_ALLOWLIST's). */
   urlPolicy?: OutboundUrlPolicy | undefined;
+  /** MAX_JOIN_AHEAD_SEC (default 30 days): a `joinAt` further ahead is refused. */
+  maxJoinAheadSec?: number | undefined;
   /** How long ended bots stay readable (default 7 days). */
   endedRetentionMs?: number | undefined;
+  /** WEBHOOK_URL: the global destination of the events this process records (see `BotStore`). */
+  webhookUrl?: string | undefined;
 }
 
 export interface QueueLayer {
+  /** The caller's connection it runs on (read by the fleet page, runner/dashboard/fleet-routes.ts). */
+  redis: Redis;
   queue: BotQueue;
   store: BotStore;
   leaves: LeaveChannel;
   service: BotService;
+  /** API keys kept in Redis (docs/contract.md §10): the API authenticates with them, the worker re-checks. */
+  apiKeys: ApiKeyStore;
+  /** Meeting events, attendance and chat (docs/contract.md §11), scoped like `service`. */
+  meetings: MeetingEventService;
   /** Resolved on first use and kept; a failed resolve is retried on the next call. */
   crypto(): Promise<JobCrypto>;
   /** Closes the BullMQ queue (not the caller's connection). Idempotent. */
@@ -43,6 +56,7 @@ export function createQueueLayer(options: QueueLayerOptions): QueueLayer {
     redis,
     prefix,
     queue,
+    globalWebhookUrl: options.webhookUrl,
     ...(options.endedRetentionMs !== undefined ? { endedRetentionMs: options.endedRetentionMs } : {}),
   });
   const leaves = new LeaveChannel({ redis, prefix });
@@ -64,16 +78,22 @@ export function createQueueLayer(options: QueueLayerOptions): QueueLayer {
     crypto,
     serviceUser: options.serviceUser,
     urlPolicy: options.urlPolicy,
+    maxJoinAheadSec: options.maxJoinAheadSec,
+    rateLimiter: new EnqueueRateLimiter({ redis, prefix }),
   });
+  const meetings = new MeetingEventService({ redis, prefix, bots: service });
   let closing: Promise<void> | undefined;
   return {
+    redis,
     queue,
     store,
     leaves,
     service,
+    apiKeys: new ApiKeyStore({ redis, prefix }),
+    meetings,
     crypto,
     close: () => {
-      closing ??= queue.close();
+      closing ??= Promise.all([queue.close(), meetings.close()]).then(() => undefined);
       return closing;
     },
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BotState } from '../../shared/bot-states.js';
+import { DEFAULT_TENANT } from '../../shared/tenant.js';
 
 /** The one BullMQ queue of bot jobs. BullMQ keeps it under `<prefix>:bots:*`. */
 export const BOT_QUEUE_NAME = 'bots';
@@ -28,9 +29,24 @@ export function queueKeys(prefix: string) {
     /** Sorted set id → createdAt ms, bots now in `state`. */
     stateIndex: (state: BotState) => `${prefix}:botindex:state:${state}`,
     stateIndexPrefix: `${prefix}:botindex:state:`,
-    /** The live bot holding a caller's `dedupeKey` (hashed: keys are caller text of any shape). */
-    dedupe: (dedupeKey: string) => `${prefix}:dedupe:${sha256(dedupeKey)}`,
-    /** The live bot holding a Zoom user in a meeting (contract §3: one user, one seat). */
+    /**
+     * The live bot holding a tenant's `dedupeKey` (hashed: keys are caller text of any shape). One
+     * per tenant (docs/contract.md §10); tenant `default` keeps the key it had before tenants existed.
+     */
+    dedupe: (tenant: string, dedupeKey: string) =>
+      tenant === DEFAULT_TENANT
+        ? `${prefix}:dedupe:${sha256(dedupeKey)}`
+        : `${prefix}:tenant:${tenant}:dedupe:${sha256(dedupeKey)}`,
+    /** Sorted set id → createdAt ms, every bot of one tenant whose view is kept. */
+    tenantIndex: (tenant: string) => `${prefix}:tenant:${tenant}:botindex:all`,
+    /** Sorted set id → createdAt ms, bots of one tenant now in `state`. */
+    tenantStateIndex: (tenant: string, state: BotState) =>
+      `${prefix}:tenant:${tenant}:botindex:state:${state}`,
+    /** Set of one tenant's live bots (every state but `ended`): its live-bot quota counts these. */
+    tenantLive: (tenant: string) => `${prefix}:tenant:${tenant}:live`,
+    /** `<tenantPrefix><tenant>:` heads the three above (the scripts build them from a view's tenant). */
+    tenantPrefix: `${prefix}:tenant:`,
+    /** The live bot holding a Zoom user in a meeting (docs/contract.md §3: one user, one seat). */
     claim: (meetingNumber: string, user: string) => `${prefix}:claim:${meetingNumber}:${sha256(user)}`,
     /** Set when a leave was asked for: read by the worker holding the bot, even after a missed message. */
     leave: (id: string) => `${prefix}:leave:${id}`,
@@ -41,6 +57,13 @@ export function queueKeys(prefix: string) {
      * bot's webhookUrl or ''), written in the same script: the durable source of webhooks.
      */
     eventsStream: `${prefix}:bot-events-stream`,
+    /**
+     * BullMQ's lock of a bot's job (its value is the holding worker's token): read, never written, by
+     * the store to fence writes from a worker that lost the bot.
+     */
+    jobLock: (id: string) => `${prefix}:${BOT_QUEUE_NAME}:${id}:lock`,
+    /** BullMQ's hash of a bot's job (the job id is the bot id): read by the reconciler and the stall reset. */
+    job: (id: string) => `${prefix}:${BOT_QUEUE_NAME}:${id}`,
     /** Pub/sub: ids of bots asked to leave. */
     leaveChannel: `${prefix}:bot-leave`,
     /** Per-deployment random key material when no JOB_ENCRYPTION_KEY is configured (sim/embedded). */

@@ -5,7 +5,7 @@ export const SERVICE_USER_CLAIM = 'service';
 
 /**
  * The Zoom user a bot will sit in its meeting as, known at enqueue, for the one-user-one-seat rule
- * (contract §3). `undefined` means it never conflicts: `pool` picks a free pool user at join time
+ * (docs/contract.md §3). `undefined` means it never conflicts: `pool` picks a free pool user at join time
  * (the worker's `PoolReservations` keeps those apart), `none` joins without a user, and `callback`
  * learns its user only from the caller's token.
  *

@@ -2,6 +2,15 @@ import { PrerequisiteError } from '../lifecycle/prerequisite-error.js';
 import { type PrivateRedisServer, startPrivateRedisServer } from './private-redis-server.js';
 import { pingRedis, redactRedisUrl } from './redis-ping.js';
 
+export interface RedisForStartOptions {
+  redisServerBinary?: string;
+  /**
+   * Runs only when the private redis-server is needed, before it starts: where `start` installs
+   * redis-server (`ensureSystemPackages`), so a machine with Redis elsewhere never installs it.
+   */
+  beforePrivateServer?: () => Promise<void>;
+}
+
 export interface RedisForStart {
   url: string;
   /** Set when nothing answered on the default address and `start` runs its own for this run. */
@@ -16,7 +25,7 @@ export interface RedisForStart {
 export async function redisForStart(
   configuredUrl: string | undefined,
   defaultUrl: string,
-  redisServerBinary?: string,
+  options: RedisForStartOptions = {},
 ): Promise<RedisForStart> {
   if (configuredUrl !== undefined) {
     const ping = await pingRedis(configuredUrl);
@@ -30,7 +39,8 @@ export async function redisForStart(
   }
   if ((await pingRedis(defaultUrl)).ok) return { url: defaultUrl, privateServer: undefined };
   try {
-    const privateServer = await startPrivateRedisServer(redisServerBinary);
+    await options.beforePrivateServer?.();
+    const privateServer = await startPrivateRedisServer(options.redisServerBinary);
     return { url: privateServer.url, privateServer };
   } catch (error) {
     if (!(error instanceof PrerequisiteError)) throw error;

@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
+import { newRedis, redactRedisAddress } from './redis-address.js';
 
 export type RedisPing = { ok: true } | { ok: false; reason: string };
 
 /** One PING with no retries: does a Redis answer at `url` right now? */
 export async function pingRedis(url: string, timeoutMs = 2_000): Promise<RedisPing> {
-  const redis = new Redis(url, {
+  const redis = newRedis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
@@ -31,11 +31,5 @@ export async function pingRedis(url: string, timeoutMs = 2_000): Promise<RedisPi
 
 /** The URL without its password, for messages. */
 export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
+  return redactRedisAddress(url);
 }

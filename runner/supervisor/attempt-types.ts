@@ -1,5 +1,5 @@
 import type { EndReason } from '../../shared/end-reasons.js';
-import type { BotPageEvent } from '../browser/bot-page.js';
+import type { BotPageEvent } from './ports.js';
 
 /** Why the bot leaves its meeting on our side. */
 export type Departure =
@@ -28,6 +28,13 @@ export type RetryCause =
   | 'page_crashed'
   /** In the meeting, the whole Chromium holding its page died. */
   | 'browser_crashed'
+  /**
+   * Its page stopped beating or answering (docs/contract.md §12) and its context was killed. Named so
+   * whether or not the bot had got in: a hang points at the page, not at Zoom or the join.
+   */
+  | 'page_hung'
+  /** As `page_hung`, and the browser did not answer either: its whole Chromium was killed. */
+  | 'browser_hung'
   /** The page crashed, closed or refused the join before the bot got in. */
   | 'page_failed'
   /** No sign of life from the join within `joinTimeoutMs`. */

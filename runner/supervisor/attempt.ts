@@ -4,18 +4,18 @@ import {
   type JoinRefusalAction,
   type SignalAction,
 } from '../../shared/sdk-signals.js';
-import type { BotPageEvent } from '../browser/bot-page.js';
 import type { AttemptEnd, Departure, InboxItem } from './attempt-types.js';
 import type { BotLifecycle } from './bot-lifecycle.js';
 import type { Inbox } from './inbox.js';
 import { Participants } from './participants.js';
-import type { Clock, OurBots } from './ports.js';
+import type { BotPageEvent, Clock, OurBots } from './ports.js';
 import type { ResolvedSettings } from './supervisor-settings.js';
 
 /** Bot-wide times and flags that outlive one page (a rejoin keeps the max-duration clock running). */
 export interface BotTimers {
   /** The bot has been in the meeting at some point (this job, or before a resume). */
   everInMeeting: boolean;
+  /** The max-duration clock: from an earlier run of the job when known, else this run's first `in_meeting`. */
   firstInMeetingAt: number | undefined;
   hostWaitSince: number | undefined;
   aloneSince: number | undefined;
@@ -43,7 +43,7 @@ interface Deadline {
 
 /**
  * Follows one join attempt on one page, from `joining` until the attempt is over, by reading the page's
- * events through contract §5 (`shared/sdk-signals.ts`) and watching the leave rules' clocks.
+ * events through docs/contract.md §5 (`shared/sdk-signals.ts`) and watching the leave rules' clocks.
  */
 export class AttemptFollower {
   private readonly startedAt: number;
@@ -142,6 +142,12 @@ export class AttemptFollower {
           detail: browserGone ? 'browser process gone' : `page ${event.type}`,
         };
       }
+      case 'hung':
+        return {
+          kind: 'retry',
+          cause: event.browserHung ? 'browser_hung' : 'page_hung',
+          detail: event.message,
+        };
       default:
         return undefined;
     }

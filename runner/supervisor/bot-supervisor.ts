@@ -1,15 +1,14 @@
 import type { BotRequest } from '../../shared/bot-request.js';
 import type { BotState } from '../../shared/bot-states.js';
 import type { EndReason } from '../../shared/end-reasons.js';
-import type { BotPage } from '../browser/bot-page.js';
 import type { Logger } from '../log/logger.js';
-import { isZoomError } from '../zoom/zoom-errors.js';
 import { type AttemptContext, AttemptFollower, type BotTimers } from './attempt.js';
 import type { AttemptEnd, Departure, InboxItem } from './attempt-types.js';
 import { BotLifecycle } from './bot-lifecycle.js';
+import { BotNotInMeetingError } from './chat-errors.js';
 import { Inbox } from './inbox.js';
 import { joinParams } from './join-params.js';
-import type { JoinCredentials } from './ports.js';
+import { type BotPage, isMintError, type JoinCredentials } from './ports.js';
 import { RejoinPolicy, type RetryDecision } from './rejoin-policy.js';
 import { STOPPED, untilStopped } from './stoppable.js';
 import { type ResolvedSettings, resolveSettings } from './supervisor-settings.js';
@@ -23,8 +22,8 @@ import type {
 type RetryEnd = Extract<AttemptEnd, { kind: 'retry' }>;
 
 /**
- * One bot's life in one worker, as an explicit state machine over contract §4's states: mint, join,
- * follow the meeting, rejoin after drops (contract §5), leave on request, rule, shutdown or abort.
+ * One bot's life in one worker, as an explicit state machine over docs/contract.md §4's states: mint, join,
+ * follow the meeting, rejoin after drops (docs/contract.md §5), leave on request, rule, shutdown or abort.
  * Pure logic over the ports: no BullMQ, no Puppeteer.
  */
 export class BotSupervisor {
@@ -42,6 +41,7 @@ export class BotSupervisor {
   private readonly timers: BotTimers;
   private departure: Departure | undefined;
   private page: BotPage | undefined;
+  /** The seq of `page`, for the meeting-event log: a new seq is a new session in the meeting. */
   private pageSeq = 0;
   private offPage: (() => void) | undefined;
   private started = false;
@@ -64,7 +64,7 @@ export class BotSupervisor {
     this.policy = new RejoinPolicy(this.settings);
     this.timers = {
       everInMeeting: resume?.wasInMeeting ?? false,
-      firstInMeetingAt: undefined,
+      firstInMeetingAt: options.firstInMeetingAt,
       hostWaitSince: undefined,
       aloneSince: undefined,
     };
@@ -81,6 +81,19 @@ export class BotSupervisor {
   requestLeave(reason: EndReason | 'handoff'): void {
     if (this.departure) return;
     this.setDeparture(reason === 'handoff' ? { kind: 'handoff' } : { kind: 'end', reason });
+  }
+
+  /**
+   * docs/contract.md §11: posts `text` to everyone, or privately to participant `to`, through the
+   * current page. Throws `BotNotInMeetingError` unless the bot is `in_meeting`; the page's own refusal
+   * is a `BotPageError`. On success the page has reported a `chat.sent` meeting event.
+   */
+  async sendChat(text: string, to?: number): Promise<void> {
+    const page = this.page;
+    if (!page || this.lifecycle.state !== 'in_meeting') {
+      throw new BotNotInMeetingError(this.botId, this.lifecycle.state);
+    }
+    await page.sendChat(text, to);
   }
 
   /**
@@ -117,6 +130,8 @@ export class BotSupervisor {
     if (resumed) return resumed;
     for (;;) {
       if (this.departure) return this.departWithoutPage(this.departure);
+      // Spent before this try (in an earlier run, or during a backoff): no join only to leave again.
+      if (this.maxDurationSpent()) return this.endNow('max_duration');
       this.enterMinting();
       let credentials: JoinCredentials | typeof STOPPED;
       try {
@@ -181,6 +196,13 @@ export class BotSupervisor {
     return undefined;
   }
 
+  /** The bot's time in its meeting, counted from its first `in_meeting` in any run, has run out. */
+  private maxDurationSpent(): boolean {
+    const since = this.timers.firstInMeetingAt;
+    const ms = this.settings.maxDurationMs;
+    return since !== undefined && ms !== undefined && this.ports.clock.now() >= since + ms;
+  }
+
   private enterMinting(): void {
     // A resume from the meeting, or a retry, passes through `rejoining` when the table asks for it.
     if (!this.lifecycle.can('minting')) {
@@ -200,13 +222,42 @@ export class BotSupervisor {
       settings: this.settings,
       timers: this.timers,
       departure: () => this.departure,
-      onInMeeting: () => this.policy.reset(),
+      onInMeeting: () => {
+        this.policy.reset();
+        this.postOnJoin();
+      },
     };
   }
 
-  /** Mint errors: typed Zoom errors end with `auth_failed` and their code, retryable ones are retried first. */
+  /**
+   * `chat.onJoin`, once for the bot's life (docs/contract.md §11): the log holds the claim, so neither a
+   * rejoin nor another worker taking the bot over posts it again. A post that fails gives the claim
+   * back for the next `in_meeting`.
+   */
+  private postOnJoin(): void {
+    const text = this.request.chat?.onJoin;
+    const sink = this.ports.meetingEvents;
+    const page = this.page;
+    if (text === undefined || !sink || !page) return;
+    void (async () => {
+      try {
+        if (!(await sink.claimOnJoin())) return;
+      } catch (error) {
+        this.logger.warn({ err: errorName(error) }, 'could not claim the join message; not posted');
+        return;
+      }
+      try {
+        await page.sendChat(text);
+      } catch (error) {
+        this.logger.warn({ err: errorName(error) }, 'the join message was not posted; will try again');
+        await sink.releaseOnJoin().catch(() => {});
+      }
+    })();
+  }
+
+  /** Mint errors: typed ones (`MintError`) end with `auth_failed` and their code, retryable ones are retried first. */
   private async mintFailed(error: unknown): Promise<BotOutcome | undefined> {
-    if (!isZoomError(error)) {
+    if (!isMintError(error)) {
       this.logger.error({ err: errorName(error) }, 'minting failed with an unexpected error');
       return this.endNow('internal_error', undefined, `mint: ${errorName(error)}`);
     }
@@ -295,7 +346,13 @@ export class BotSupervisor {
     this.pageSeq += 1;
     const seq = this.pageSeq;
     this.page = page;
-    this.offPage = page.onEvent((event) => this.inbox.push({ type: 'page', pageSeq: seq, event }));
+    const sink = this.ports.meetingEvents;
+    this.offPage = page.onEvent((event) => {
+      // What the bot sees goes to its log, not through the inbox: it never changes the bot's state.
+      if (event.type === 'meeting-events') sink?.report(seq, event.events);
+      else if (event.type === 'meeting-events-dropped') sink?.dropped(event.dropped, event.truncated);
+      else if (event.type !== 'chat-result') this.inbox.push({ type: 'page', pageSeq: seq, event });
+    });
     return seq;
   }
 
@@ -315,6 +372,7 @@ export class BotSupervisor {
     this.offPage = undefined;
     this.page = undefined;
     if (!page) return;
+    this.ports.meetingEvents?.pageClosed(this.pageSeq);
     try {
       await page.close();
     } catch (error) {

@@ -8,7 +8,7 @@ export function joinParams(botId: string, request: BotRequest, credentials: Join
     meetingNumber: request.meetingNumber,
     signature: credentials.signature,
     userName: request.displayName,
-    // Zoom shows it in participant reports: how a meeting's bots are told apart (contract §3).
+    // Zoom shows it in participant reports: how a meeting's bots are told apart (docs/contract.md §3).
     customerKey: botId,
     ...(request.passcode !== undefined ? { password: request.passcode } : {}),
     ...(credentials.zak !== undefined ? { zak: credentials.zak } : {}),

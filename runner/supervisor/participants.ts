@@ -8,7 +8,7 @@ type UsersEvent = {
 };
 
 /**
- * Who else is in the meeting, as one page reports it, for the "alone" rule (contract §4: alone means no
+ * Who else is in the meeting, as one page reports it, for the "alone" rule (docs/contract.md §4: alone means no
  * participant other than this runner's own bots). A fresh page starts with an empty list: the SDK
  * reports everyone present with `user-added` after the join.
  */

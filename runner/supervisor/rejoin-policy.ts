@@ -1,7 +1,7 @@
 import type { EndReason } from '../../shared/end-reasons.js';
 import { GENERIC_CODE, GENERIC_REFUSAL_RETRIES } from '../../shared/sdk-signals.js';
-import type { ZoomError } from '../zoom/zoom-errors.js';
 import type { AttemptEnd } from './attempt-types.js';
+import type { MintError } from './ports.js';
 
 export type RetryDecision =
   | { kind: 'end'; reason: EndReason; code?: number; detail?: string }
@@ -23,7 +23,7 @@ export interface RejoinSettings {
 type RetryEnd = Extract<AttemptEnd, { kind: 'retry' }>;
 
 /**
- * Contract §5's retry rules, in one place. After a drop: rejoin at once on a fresh token, then back off
+ * docs/contract.md §5's retry rules, in one place. After a drop: rejoin at once on a fresh token, then back off
  * exponentially (capped), up to `rejoin.max` consecutive tries that fail to get back in (`rejoin_limit`).
  * A join refused before the bot was ever in uses the same budget and ends `join_refused` with the code.
  * Zoom's generic 200 is retried twice; 4017 is retried every few seconds within `authoriserAbsentSec`.
@@ -84,8 +84,8 @@ export class RejoinPolicy {
     return { kind: 'end', reason: 'internal_error', detail: end.detail ?? end.cause };
   }
 
-  /** Minting failed with a typed Zoom error: `auth_failed` with its code, after retries if it may pass. */
-  afterMintError(error: ZoomError): RetryDecision {
+  /** Minting failed with a typed mint error: `auth_failed` with its code, after retries if it may pass. */
+  afterMintError(error: MintError): RetryDecision {
     const ms = error.retryable ? this.nextDelay() : undefined;
     if (ms === undefined) return { kind: 'end', reason: 'auth_failed', detail: error.code };
     return { kind: 'wait', ms, show: 'rejoining', reason: error.code };

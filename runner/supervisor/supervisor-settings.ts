@@ -23,6 +23,11 @@ export interface SupervisorSettings {
    * hold a worker slot forever; `aloneSec` and `maxDurationSec` have none (a bot may be alone).
    */
   defaultLeave?: LeaveRules;
+  /**
+   * `MAX_BOT_DURATION_SEC`: the deployment's cap on a bot's time in its meeting. A request's
+   * `leave.maxDurationSec` may ask for less, never more; without one, this is the bot's limit.
+   */
+  maxBotDurationSec?: number;
 }
 
 export const DEFAULT_LEAVE_RULES: Readonly<LeaveRules> = {
@@ -50,6 +55,10 @@ export interface ResolvedSettings {
 
 const seconds = (sec: number | undefined): number | undefined => (sec === undefined ? undefined : sec * 1000);
 
+/** The smaller of what was asked and the cap; either may be absent. */
+const capped = (asked: number | undefined, cap: number | undefined): number | undefined =>
+  asked === undefined ? cap : cap === undefined ? asked : Math.min(asked, cap);
+
 /** Settings and the request's own rules, merged once: the request wins, then settings, then defaults. */
 export function resolveSettings(settings: SupervisorSettings, request: BotRequest): ResolvedSettings {
   const leave: LeaveRules = { ...DEFAULT_LEAVE_RULES, ...settings.defaultLeave, ...request.leave };
@@ -62,7 +71,7 @@ export function resolveSettings(settings: SupervisorSettings, request: BotReques
     maxBackoffMs: settings.maxBackoffMs ?? 60_000,
     rejoinMax: request.rejoin?.max ?? settings.defaultRejoinMax ?? 5,
     rejoinBackoffMs: request.rejoin?.backoffMs ?? settings.defaultRejoinBackoffMs ?? 1000,
-    maxDurationMs: seconds(leave.maxDurationSec),
+    maxDurationMs: seconds(capped(leave.maxDurationSec, settings.maxBotDurationSec)),
     aloneMs: seconds(leave.aloneSec),
     waitingRoomMs: seconds(leave.waitingRoomSec),
     hostNotStartedMs: seconds(leave.hostNotStartedSec),

@@ -2,7 +2,7 @@ import type { BotRequest } from '../../shared/bot-request.js';
 import type { BotState } from '../../shared/bot-states.js';
 import type { EndReason } from '../../shared/end-reasons.js';
 import type { Logger } from '../log/logger.js';
-import type { BotRecorder, Clock, CredentialSource, OurBots, PageSource } from './ports.js';
+import type { BotRecorder, Clock, CredentialSource, MeetingEventSink, OurBots, PageSource } from './ports.js';
 import type { SupervisorSettings } from './supervisor-settings.js';
 
 export type BotOutcome =
@@ -31,6 +31,8 @@ export interface SupervisorPorts {
   recorder: BotRecorder;
   ourBots: OurBots;
   clock: Clock;
+  /** The bot's meeting-event log (docs/contract.md §11); without it, meeting events are dropped. */
+  meetingEvents?: MeetingEventSink | undefined;
 }
 
 export interface BotSupervisorOptions {
@@ -41,4 +43,10 @@ export interface BotSupervisorOptions {
   logger: Logger;
   /** Default `{kind: 'fresh'}`. */
   start?: StartSituation;
+  /**
+   * When the bot was first `in_meeting` (clock ms), in an earlier run of its job (another worker's, or
+   * this one's before a lost lock): the max-duration clock counts from it, not from this run's first
+   * `in_meeting`. A cap already spent ends the bot `max_duration` without joining.
+   */
+  firstInMeetingAt?: number | undefined;
 }

@@ -31,8 +31,8 @@ function newestMtime(target: string): number {
 }
 
 const PAGE_SOURCES: Record<PageSdk, string[]> = {
-  zoom: ['web-client', 'shared/bridge.ts'],
-  sim: ['web-client', 'shared/bridge.ts', 'zoom-sim/sdk', 'zoom-sim/protocol.ts'],
+  zoom: ['web-client', 'shared/bridge.ts', 'shared/liveness.ts'],
+  sim: ['web-client', 'shared/bridge.ts', 'shared/liveness.ts', 'zoom-sim/sdk', 'zoom-sim/protocol.ts'],
 };
 
 /** True when a page build is missing or older than any of its sources. */

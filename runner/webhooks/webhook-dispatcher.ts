@@ -1,9 +1,13 @@
-import { DelayedError, type Job, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { DelayedError, Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config/config-table.js';
 import { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
 import type { Logger } from '../log/logger.js';
+import { evalScript } from '../redis/eval-script.js';
+import { connectRedis } from '../redis/redis-connection.js';
+import { OriginSlots } from './origin-slots.js';
+import { receiverOrigin } from './receiver-origin.js';
 import {
   backoffMs,
   type DeliveryOutcome,
@@ -12,6 +16,7 @@ import {
   laneItemSchema,
 } from './webhook-delivery.js';
 import { type WEBHOOK_JOB_NAME, WEBHOOK_QUEUE_NAME, type WebhookKeys, webhookKeys } from './webhook-keys.js';
+import type { WebhookMetrics, WebhookOutcomeLabel } from './webhook-metrics.js';
 import { type LaneJobData, WebhookPump, type WebhookQueue } from './webhook-pump.js';
 import { FINISH_SCRIPT, POP_SCRIPT } from './webhook-scripts.js';
 
@@ -29,6 +34,21 @@ export const webhookSettingsSchema = z.object({
     .default(5 * 60_000),
   /** Lanes one process delivers at once: deliveries wait on receivers, not on CPU. */
   concurrency: z.number().int().min(1).default(50),
+  /**
+   * Deliveries in flight to one receiver origin, fleet-wide (WEBHOOK_ORIGIN_CONCURRENCY): a receiver
+   * that never answers holds this many slots, each for `timeoutMs`, and no more.
+   */
+  originConcurrency: z.number().int().min(1).default(8),
+  /**
+   * Pending deliveries kept per receiver origin (WEBHOOK_ORIGIN_BACKLOG); past it the oldest are
+   * dropped (counted in `zbr_webhook_dropped_total`, logged with the origin).
+   */
+  originBacklogMax: z.number().int().min(1).default(10_000),
+  /**
+   * Longest a lane parked for a slot of its origin waits before it asks again: it is woken as soon as
+   * it is handed a slot, so this only bounds a lost wake-up (a process that died in between).
+   */
+  originWaitMs: z.number().int().min(1).default(10_000),
   /** Stream entries moved per script call. */
   batchSize: z.number().int().min(1).default(200),
   /** Longest XREAD BLOCK. */
@@ -38,13 +58,6 @@ export const webhookSettingsSchema = z.object({
 });
 export type WebhookSettings = z.input<typeof webhookSettingsSchema>;
 
-export type WebhookOutcomeLabel = DeliveryOutcome['kind'] | 'gave_up' | 'malformed';
-
-/** Narrow port onto prom-client (`RunnerMetrics.webhookDeliveries`). */
-export interface WebhookMetrics {
-  webhookDeliveries: { inc(labels: { outcome: WebhookOutcomeLabel }): void };
-}
-
 export interface WebhookDispatcherOptions {
   /** Commands; shared with the caller, who closes it. */
   redis: Redis;
@@ -52,7 +65,11 @@ export interface WebhookDispatcherOptions {
   redisUrl: string;
   /** QUEUE_PREFIX. */
   prefix: string;
-  config: Pick<Config, 'WEBHOOK_URL' | 'WEBHOOK_SECRET' | 'OUTBOUND_URL_ALLOWLIST'>;
+  /**
+   * No WEBHOOK_URL: an event's destinations are fixed when it is recorded (the bot store writes the
+   * recorder's WEBHOOK_URL into the stream entry), not by whichever process delivers it.
+   */
+  config: Pick<Config, 'WEBHOOK_SECRET' | 'OUTBOUND_URL_ALLOWLIST'>;
   logger: Logger;
   metrics?: WebhookMetrics;
   settings?: WebhookSettings;
@@ -64,7 +81,7 @@ export interface WebhookDispatcher {
 }
 
 /**
- * Contract §7 webhooks, delivered from `<prefix>:bot-events-stream`: a pump moves entries into
+ * docs/contract.md §7 webhooks, delivered from `<prefix>:bot-events-stream`: a pump moves entries into
  * per-bot lanes (Redis lists), and a BullMQ job per busy lane delivers its head, in order, retrying
  * with backoff. Every process may run one; they share the work through Redis.
  */
@@ -72,7 +89,8 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   const { redis, prefix, config, logger } = options;
   const secret = config.WEBHOOK_SECRET;
   if (secret === undefined) {
-    // Unsigned webhooks would break contract §7; the stream keeps recent events for a later start.
+    // Unsigned webhooks would break docs/contract.md §7. A later start on a prefix no dispatcher has
+    // read yet begins at the stream's end: what was recorded meanwhile is never delivered.
     logger.warn('WEBHOOK_SECRET is not set: webhooks are not delivered');
     return { close: async () => {} };
   }
@@ -91,24 +109,54 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       backoff: { type: 'exponential', delay: 1000 },
     },
   });
-  const workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // Every connection has an error listener: ioredis prints unheard errors, one per reconnect attempt.
+  const workerConnection = connectRedis(options.redisUrl, logger, 'webhook worker', {
+    maxRetriesPerRequest: null,
+  });
+  const slots = new OriginSlots({
+    redis,
+    keys,
+    perOrigin: settings.originConcurrency,
+    // The POST's own limit, plus room for the address lookup before it.
+    leaseMs: settings.timeoutMs + 5_000,
+    waitingTtlMs: settings.originWaitMs * 10,
+    wake: async (jobId) => {
+      const parked = await Job.fromId(queue, jobId);
+      if (!parked) return false;
+      // Not delayed: still active (it checks for a slot handed over while it parked) or waiting.
+      await parked.promote().catch(() => {});
+      return true;
+    },
+  });
   const worker = new Worker<LaneJobData, void, typeof WEBHOOK_JOB_NAME>(
     WEBHOOK_QUEUE_NAME,
     (job, token) =>
-      deliverLane({ job, token, redis, keys, policy, secret, settings, logger, metrics: options.metrics }),
+      deliverLane({
+        job,
+        token,
+        redis,
+        keys,
+        policy,
+        slots,
+        secret,
+        settings,
+        logger,
+        metrics: options.metrics,
+      }),
     { connection: workerConnection, prefix, concurrency: settings.concurrency },
   );
   worker.on('error', (error) => logger.warn({ err: error }, 'webhook worker error'));
   const pump = new WebhookPump({
     redis,
-    blocking: new Redis(options.redisUrl, { maxRetriesPerRequest: null }),
+    blocking: connectRedis(options.redisUrl, logger, 'webhook stream', { maxRetriesPerRequest: null }),
     keys,
     queue,
-    globalUrl: config.WEBHOOK_URL ?? '',
     batchSize: settings.batchSize,
     blockMs: settings.blockMs,
     sweepMs: settings.sweepMs,
+    originBacklogMax: settings.originBacklogMax,
     logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   pump.start();
   let closing: Promise<void> | undefined;
@@ -140,6 +188,7 @@ interface LaneContext {
   redis: Redis;
   keys: WebhookKeys;
   policy: OutboundUrlPolicy;
+  slots: OriginSlots;
   secret: string;
   settings: z.output<typeof webhookSettingsSchema>;
   logger: Logger;
@@ -149,6 +198,8 @@ interface LaneContext {
 /**
  * Delivers a lane's items head first until it is empty. A failed try parks this job (the lane's
  * only one) until its backoff is over, so later events of the bot wait behind it: order per bot.
+ * Each try first takes a slot of its receiver's origin; without one the job parks until it is
+ * handed one, so lanes to a dead receiver wait in Redis, not in this process's delivery slots.
  */
 async function deliverLane(ctx: LaneContext): Promise<void> {
   const { job, redis, keys, settings } = ctx;
@@ -159,7 +210,8 @@ async function deliverLane(ctx: LaneContext): Promise<void> {
   for (;;) {
     const raw = await redis.lindex(laneKey, 0);
     if (raw === null) {
-      const done = await redis.eval(
+      const done = await evalScript(
+        redis,
         FINISH_SCRIPT,
         3,
         laneKey,
@@ -175,11 +227,24 @@ async function deliverLane(ctx: LaneContext): Promise<void> {
     let label: WebhookOutcomeLabel = 'malformed';
     let outcome: DeliveryOutcome | undefined;
     if (item) {
-      outcome = await deliver(item, {
-        policy: ctx.policy,
-        secret: ctx.secret,
-        timeoutMs: settings.timeoutMs,
-      });
+      const origin = item.origin ?? receiverOrigin(item.url);
+      const holder = job.id ?? lane;
+      if (!(await ctx.slots.acquire(origin, holder))) {
+        await job.moveToDelayed(Date.now() + settings.originWaitMs, ctx.token);
+        // A slot handed over between the check and the park found no delayed job to wake.
+        // (The waker may have promoted it already: nothing left to do then.)
+        if (await ctx.slots.holds(origin, holder)) await job.promote().catch(() => {});
+        throw new DelayedError();
+      }
+      try {
+        outcome = await deliver(item, {
+          policy: ctx.policy,
+          secret: ctx.secret,
+          timeoutMs: settings.timeoutMs,
+        });
+      } finally {
+        await ctx.slots.release(origin, holder);
+      }
       label = outcome.kind;
       if (outcome.kind === 'retry') {
         const attempts = await redis.incr(keys.attempts(lane));
@@ -197,13 +262,34 @@ async function deliverLane(ctx: LaneContext): Promise<void> {
       }
     }
     report(ctx, label, item, outcome);
-    await redis.eval(POP_SCRIPT, 2, laneKey, keys.attempts(lane), raw);
+    // Items the pump named an origin for count in that origin's backlog (older ones do not).
+    const counted = item ? item.origin : looseOrigin(raw);
+    await evalScript(
+      redis,
+      POP_SCRIPT,
+      3,
+      laneKey,
+      keys.attempts(lane),
+      keys.backlog(counted ?? ''),
+      raw,
+      counted === undefined ? '' : lane,
+    );
   }
 }
 
 function parseItem(raw: string): LaneItem | undefined {
   try {
     return laneItemSchema.parse(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The origin a malformed item was counted under, so dropping it leaves its backlog right. */
+function looseOrigin(raw: string): string | undefined {
+  try {
+    const origin: unknown = JSON.parse(raw)?.origin;
+    return typeof origin === 'string' ? origin : undefined;
   } catch {
     return undefined;
   }
@@ -227,9 +313,8 @@ function report(
 
 /** Log fields without the URL's path and query, which may carry a receiver's token. */
 function describe(item: LaneItem, outcome: DeliveryOutcome) {
-  let origin = '(invalid URL)';
-  try {
-    origin = new URL(item.url).origin;
-  } catch {}
-  return { botId: item.event.id, eventId: item.eventId, state: item.event.state, origin, outcome };
+  const origin = item.origin ?? receiverOrigin(item.url);
+  const about =
+    'state' in item.event ? { state: item.event.state } : { meetingEvent: item.event.meeting.type };
+  return { botId: item.event.id, eventId: item.eventId, ...about, origin, outcome };
 }

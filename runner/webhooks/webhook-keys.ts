@@ -31,6 +31,15 @@ export function webhookKeys(prefix: string) {
     laneJob: (lane: string) => `${base}job:${lane}`,
     /** Failed tries of the lane's head delivery. */
     attempts: (lane: string) => `${base}attempts:${lane}`,
+    /**
+     * One entry (a lane name) per pending delivery to a receiver origin, oldest first: the origin's
+     * backlog, capped by dropping its oldest deliveries (the pump script appends `backlog:<origin>`).
+     */
+    backlog: (origin: string) => `${base}backlog:${origin}`,
+    /** Sorted set of the lane jobs delivering to an origin now (or handed a slot), scored by lease end. */
+    originSlots: (origin: string) => `${base}slots:${origin}`,
+    /** Sorted set of the lane jobs parked until a slot of the origin frees, first come first served. */
+    originWaiting: (origin: string) => `${base}waiting:${origin}`,
   };
 }
 export type WebhookKeys = ReturnType<typeof webhookKeys>;

@@ -1,3 +1,5 @@
+import { RECEIVER_ORIGIN_LUA } from './receiver-origin.js';
+
 /**
  * Lua of the webhook dispatcher. Moving stream entries into lanes is one script, so any number of
  * processes may run it at once: each entry lands in its lanes exactly once and in stream order,
@@ -6,30 +8,86 @@
 
 /**
  * KEYS: 1 events stream, 2 cursor, 3 active lanes set, 4 job sequence.
- * ARGV: 1 batch size, 2 WEBHOOK_URL or '', 3 key base (`<prefix>:webhook:`).
- * Returns {cursor, entries moved, {lane, jobId, ...} of lanes that now need a job}.
+ * ARGV: 1 batch size, 2 key base (`<prefix>:webhook:`), 3 backlog cap per receiver origin.
+ * Returns {cursor, entries moved, {lane, jobId, ...} of lanes that now need a job,
+ * {origin, deliveries dropped, ...}}.
  *
- * A lane item is `{eventId, url, event}` where `event` is the stream's message, spliced in as text
- * (cjson would turn an empty array into `{}`).
+ * An entry goes only to the destinations it names, fixed when it was recorded: `url` (the bot's
+ * `webhookUrl`) and `global` (the recorder's WEBHOOK_URL); the pump's own settings play no part.
+ *
+ * Without a cursor (no dispatcher ever ran on this prefix) the cursor starts at the stream's last
+ * entry and nothing is moved: a first start delivers what is recorded from then on, never the
+ * history an older stream still holds.
+ *
+ * A lane item is `{origin, eventId, url, event}` where `event` is the stream's message, spliced in
+ * as text (cjson would turn an empty array into `{}`). Each item also gets an entry (its lane's name)
+ * in its origin's backlog list; past the cap, the origin's oldest pending deliveries are dropped, so
+ * a receiver that takes nothing holds at most the cap in Redis, and its newest events are the ones
+ * waiting when it comes back.
  */
 export const PUMP_SCRIPT = `
-local cursor = redis.call('GET', KEYS[2]) or '0-0'
+${RECEIVER_ORIGIN_LUA}
+local base = ARGV[2]
+local backlogMax = tonumber(ARGV[3])
+
+-- Drops the oldest pending delivery to origin: the first item of that origin in the lane its
+-- backlog names first (the lane's head, unless an 'all' lane's WEBHOOK_URL changed meanwhile).
+local function dropOldest(origin)
+  local lane = redis.call('LPOP', base .. 'backlog:' .. origin)
+  if not lane then return 0 end
+  local laneKey = base .. 'lane:' .. lane
+  local marker = '{"origin":' .. cjson.encode(origin) .. ','
+  local head = redis.call('LINDEX', laneKey, 0)
+  if head and string.sub(head, 1, #marker) == marker then
+    redis.call('LPOP', laneKey)
+    -- The tries counted were the dropped head's.
+    redis.call('DEL', base .. 'attempts:' .. lane)
+    return 1
+  end
+  for _, item in ipairs(redis.call('LRANGE', laneKey, 1, -1)) do
+    if string.sub(item, 1, #marker) == marker then
+      redis.call('LREM', laneKey, 1, item)
+      return 1
+    end
+  end
+  return 0
+end
+
+local cursor = redis.call('GET', KEYS[2])
+if not cursor then
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  cursor = '0-0'
+  if #last > 0 then cursor = last[1][1] end
+  redis.call('SET', KEYS[2], cursor)
+  return {cursor, 0, {}, {}}
+end
 local entries = redis.call('XRANGE', KEYS[1], '(' .. cursor, '+', 'COUNT', tonumber(ARGV[1]))
 local started = {}
+local dropped = {}
 for _, entry in ipairs(entries) do
   local fields = {}
   local kv = entry[2]
   for i = 1, #kv, 2 do fields[kv[i]] = kv[i + 1] end
   local targets = {}
   local url = fields.url or ''
-  if url ~= '' and url ~= ARGV[2] then table.insert(targets, {'bot', url}) end
-  if ARGV[2] ~= '' then table.insert(targets, {'all', ARGV[2]}) end
+  -- Entries written before the stream carried destinations have no 'global' field: they count as
+  -- having no global destination, so an old event is never sent to a WEBHOOK_URL set after it.
+  local global = fields.global or ''
+  if url ~= '' and url ~= global then table.insert(targets, {'bot', url}) end
+  if global ~= '' then table.insert(targets, {'all', global}) end
   for _, target in ipairs(targets) do
     local lane = target[1] .. ':' .. fields.id
-    redis.call('RPUSH', ARGV[3] .. 'lane:' .. lane,
-      '{"eventId":' .. cjson.encode(entry[1]) .. ',"url":' .. cjson.encode(target[2]) ..
-      ',"event":' .. fields.event .. '}')
-    local flag = ARGV[3] .. 'job:' .. lane
+    local origin = originOf(target[2])
+    redis.call('RPUSH', base .. 'lane:' .. lane,
+      '{"origin":' .. cjson.encode(origin) .. ',"eventId":' .. cjson.encode(entry[1]) ..
+      ',"url":' .. cjson.encode(target[2]) .. ',"event":' .. fields.event .. '}')
+    local backlog = base .. 'backlog:' .. origin
+    local pending = redis.call('RPUSH', backlog, lane)
+    while pending > backlogMax do
+      dropped[origin] = (dropped[origin] or 0) + dropOldest(origin)
+      pending = pending - 1
+    end
+    local flag = base .. 'job:' .. lane
     if redis.call('EXISTS', flag) == 0 then
       local jobId = 'wh.' .. redis.call('INCR', KEYS[4])
       redis.call('SET', flag, jobId)
@@ -41,17 +99,28 @@ for _, entry in ipairs(entries) do
   cursor = entry[1]
 end
 if #entries > 0 then redis.call('SET', KEYS[2], cursor) end
-return {cursor, #entries, started}
+local drops = {}
+for origin, count in pairs(dropped) do
+  if count > 0 then
+    table.insert(drops, origin)
+    table.insert(drops, count)
+  end
+end
+return {cursor, #entries, started, drops}
 `;
 
 /**
- * KEYS: 1 lane, 2 its attempts counter. ARGV: 1 the head item as it was read.
- * Pops the head only if it is still that item (a stalled copy of the job may have popped it).
+ * KEYS: 1 lane, 2 its attempts counter, 3 the head's origin backlog. ARGV: 1 the head item as it
+ * was read, 2 the lane's name when the item counts in that backlog (it names its origin), else ''.
+ * Pops the head only if it is still that item (a stalled copy of the job may have popped it, or the
+ * backlog cap dropped it). The lane's first entry in the backlog is its head's: items of one lane
+ * and origin leave in the order they came.
  */
 export const POP_SCRIPT = `
 if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
   redis.call('LPOP', KEYS[1])
   redis.call('DEL', KEYS[2])
+  if ARGV[2] ~= '' then redis.call('LREM', KEYS[3], 1, ARGV[2]) end
   return 1
 end
 return 0

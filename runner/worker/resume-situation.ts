@@ -1,4 +1,5 @@
 import type { BotView } from '../../shared/bot-view.js';
+import type { StoredBot } from '../queue/bot-store.js';
 import type { StartSituation } from '../supervisor/supervisor-types.js';
 
 /**
@@ -18,4 +19,16 @@ export function resumeSituation(view: BotView | undefined): StartSituation {
     rejoins: view.rejoins,
     ...(view.state === 'leaving' ? { leavingFor: 'left_by_request' as const } : {}),
   };
+}
+
+/**
+ * When the bot was first `in_meeting` in any run of its job (ms), for its max-duration clock: the
+ * store keeps it (`firstInMeetingAt`, bot-store-scripts.ts); a record from before that field gives its
+ * first `in_meeting` event, while the view still holds one. Undefined for a bot never in its meeting.
+ */
+export function firstInMeetingAt(stored: StoredBot | undefined): number | undefined {
+  if (!stored) return undefined;
+  const at = stored.meta.firstInMeetingAt ?? stored.view.events.find((e) => e.state === 'in_meeting')?.at;
+  const ms = at === undefined ? Number.NaN : Date.parse(at);
+  return Number.isFinite(ms) ? ms : undefined;
 }

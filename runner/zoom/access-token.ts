@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { SecretBox } from '../crypto/secret-box.js';
 import type { Logger } from '../log/logger.js';
-import { SecretBox } from './secret-box.js';
+import { evalScript } from '../redis/eval-script.js';
 import {
   ZoomAuthInvalidCredentialsError,
   ZoomBadResponseError,
@@ -95,7 +96,7 @@ export class AccessTokenProvider {
     const cached = this.current;
     if (cached?.token !== token) return;
     this.current = undefined;
-    await this.options.redis.eval(DELETE_IF_SAME, 1, this.tokenKey, cached.sealed);
+    await evalScript(this.options.redis, DELETE_IF_SAME, 1, this.tokenKey, cached.sealed);
   }
 
   private async load(): Promise<CachedToken> {
@@ -112,7 +113,7 @@ export class AccessTokenProvider {
           if (again && this.now() < again.refreshAt) return this.keep(again);
           return this.keep(await this.fetchAndStore());
         } finally {
-          await redis.eval(DELETE_IF_SAME, 1, this.lockKey, owner);
+          await evalScript(redis, DELETE_IF_SAME, 1, this.lockKey, owner);
         }
       }
       // Someone else is fetching: a token that has not expired yet still works meanwhile.

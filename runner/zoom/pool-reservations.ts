@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { evalScript } from '../redis/eval-script.js';
 import { checkedMeetingNumber, userPathSegment } from './meeting-tokens.js';
 import { PoolExhaustedError, ZoomUserBusyError } from './zoom-errors.js';
 
@@ -46,6 +47,27 @@ end
 return false
 `;
 
+/**
+ * Redis keys of the pool and of the per-meeting reservations; the reconciler scans the meeting hashes
+ * (`meetingPattern`) to free reservations of ended bots and recount each pool user's load.
+ */
+export function poolKeys(prefix: string) {
+  const meetingHead = `${prefix}:zoom:meeting:`;
+  return {
+    /** Sorted set: its members are the pool, its scores the bots each serves now. */
+    load: `${prefix}:zoom:pool:load`,
+    /** Hash user → botId of one meeting. */
+    meeting: (meetingNumber: string) => `${meetingHead}${checkedMeetingNumber(meetingNumber)}:users`,
+    /** SCAN pattern of every meeting hash (prefixes are `[A-Za-z0-9_-]`: nothing to escape). */
+    meetingPattern: `${meetingHead}*:users`,
+    /** The meeting number a meeting hash belongs to (undefined for another key). */
+    meetingOf: (key: string): string | undefined =>
+      key.startsWith(meetingHead) && key.endsWith(':users')
+        ? key.slice(meetingHead.length, -':users'.length)
+        : undefined,
+  };
+}
+
 export interface PoolReservationsOptions {
   redis: Redis;
   prefix: string;
@@ -57,7 +79,7 @@ export interface PoolReservationsOptions {
 }
 
 /**
- * Which Zoom user each bot joins as (contract §3: one Zoom user is never in one meeting twice).
+ * Which Zoom user each bot joins as (docs/contract.md §3: one Zoom user is never in one meeting twice).
  *
  * Redis model: `<prefix>:zoom:pool:load` is a sorted set whose members ARE the pool (user ids) and
  * whose scores count the bots each user serves right now, so "least loaded" is its head. Each meeting
@@ -68,13 +90,15 @@ export interface PoolReservationsOptions {
  */
 export class PoolReservations {
   private readonly loadKey: string;
+  private readonly keys: ReturnType<typeof poolKeys>;
 
   constructor(private readonly options: PoolReservationsOptions) {
-    this.loadKey = `${options.prefix}:zoom:pool:load`;
+    this.keys = poolKeys(options.prefix);
+    this.loadKey = this.keys.load;
   }
 
   private meetingKey(meetingNumber: string): string {
-    return `${this.options.prefix}:zoom:meeting:${checkedMeetingNumber(meetingNumber)}:users`;
+    return this.keys.meeting(meetingNumber);
   }
 
   /** Adds users (ids) to the pool with no load; existing members keep theirs. */
@@ -104,7 +128,8 @@ export class PoolReservations {
   async reserve(meetingNumber: string, botId: string, user: string | 'pool'): Promise<string> {
     const named = user === 'pool' ? '' : normalizeUser(user);
     if (named !== '') userPathSegment(named);
-    const [ok, value] = (await this.options.redis.eval(
+    const [ok, value] = (await evalScript(
+      this.options.redis,
       RESERVE_SCRIPT,
       2,
       this.meetingKey(meetingNumber),
@@ -124,7 +149,8 @@ export class PoolReservations {
 
   /** Frees whatever user `botId` holds in `meetingNumber`; returns it, or undefined if none. */
   async release(meetingNumber: string, botId: string): Promise<string | undefined> {
-    const user = (await this.options.redis.eval(
+    const user = (await evalScript(
+      this.options.redis,
       RELEASE_SCRIPT,
       2,
       this.meetingKey(meetingNumber),

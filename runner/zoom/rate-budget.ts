@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
+import { evalScript } from '../redis/eval-script.js';
 import { ZoomDailyLimitError } from './zoom-errors.js';
 
 export type RateCategory = 'light' | 'medium' | 'heavy';
@@ -14,8 +15,9 @@ interface CategoryBudget {
 }
 
 /**
- * Zoom's documented per-account budgets (shared/zoom-facts §2). Free Medium/Heavy are not documented:
+ * Zoom's documented per-account budgets (docs/zoom.md §2). Free Medium/Heavy are not documented:
  * 2/s and 1/s with 2,000 and 1,000 a day keep Light's proportion (the sim uses the same).
+ * zoom-sim's PLAN_LIMITS repeats it on purpose (the sim is our Zoom); plan-rate-tables.test.ts pins both.
  */
 export const PLAN_BUDGETS: Readonly<Record<ZoomPlan, Readonly<Record<RateCategory, CategoryBudget>>>> = {
   free: {
@@ -123,7 +125,8 @@ export class RateBudget {
   async take(category: RateCategory): Promise<void> {
     const budget = PLAN_BUDGETS[this.options.plan][category];
     for (;;) {
-      const [status, ms] = (await this.options.redis.eval(
+      const [status, ms] = (await evalScript(
+        this.options.redis,
         TAKE_SCRIPT,
         4,
         ...this.keys(category),

@@ -15,6 +15,7 @@ export interface TokenCallbackOptions {
   policy: OutboundUrlPolicy;
   /** The receiver mints from Zoom itself; a few seconds is plenty. */
   timeoutMs?: number;
+  /** Used where the policy pinned no addresses (an allowlisted origin, a literal address). */
   dispatcher?: Dispatcher;
   logger?: Logger;
   now?: () => number;
@@ -26,8 +27,8 @@ const zakAnswer = z.object({ zak: z.string().min(1).max(4096) });
 const obfAnswer = z.object({ obfToken: z.string().min(1).max(4096) });
 
 /**
- * Contract §7 token callbacks, for deployments where another system owns the Zoom users: a signed
- * POST `{botId, meetingNumber, type}` answered with `{zak}` or `{obfToken}`. One call per join
+ * docs/contract.md §7 token callbacks, for deployments where another system owns the Zoom users: a signed
+ * POST `{botId, meetingNumber, type, audience}` answered with `{zak}` or `{obfToken}`. One call per join
  * attempt, like a mint. Failures say what went wrong, never the URL's path or query (it may carry a
  * receiver's secret) nor the body.
  */
@@ -39,20 +40,24 @@ export class TokenCallbacks {
     request: { botId: string; meetingNumber: string; type: CallbackTokenType },
   ): Promise<CallbackToken> {
     const target = await this.options.policy.check(url);
+    const at = target.url.origin;
     const body = {
       botId: request.botId,
       meetingNumber: checkedMeetingNumber(request.meetingNumber),
       type: request.type,
+      // Whom the signed request is for: a receiver refuses another origin's, so a request captured
+      // by one receiver is useless at another.
+      audience: at,
     };
-    const at = target.origin;
     const timeoutMs = this.options.timeoutMs ?? 5000;
     let response: { status: number; text: string };
     try {
       response = await postSigned({
-        url: target.toString(),
+        url: target.url.href,
         body,
         secret: this.options.secret,
         timeoutMs,
+        connectTo: target.connectTo,
         ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
         ...(this.options.now ? { now: this.options.now } : {}),
       });

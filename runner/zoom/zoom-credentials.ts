@@ -61,7 +61,7 @@ function credentialsFromConfig(
 }
 
 /**
- * Contract §1. Zoom mode: the `ZOOM_*` variables and the configured bases. Sim mode: OAuth at
+ * docs/contract.md §1. Zoom mode: the `ZOOM_*` variables and the configured bases. Sim mode: OAuth at
  * `<sim>/oauth/token` and REST at `<sim>/v2`; each credential from its `ZOOM_*` variable when set
  * (so a test can give a wrong secret), otherwise from the sim's `GET /_sim/credentials`.
  */

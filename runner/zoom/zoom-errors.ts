@@ -6,6 +6,8 @@
  * carry a URL with a query string, a header or a token.
  */
 
+import type { MintError } from '../supervisor/ports.js';
+
 export interface ZoomErrorDetails {
   /** HTTP status of Zoom's answer, when there was one. */
   status?: number;
@@ -17,7 +19,8 @@ export interface ZoomErrorDetails {
   operation?: string;
 }
 
-export abstract class ZoomError extends Error {
+/** Implements the supervisor's `MintError` port: a mint that throws one ends `auth_failed` with its code. */
+export abstract class ZoomError extends Error implements MintError {
   abstract readonly code: string;
   abstract readonly retryable: boolean;
   readonly status: number | undefined;
@@ -125,7 +128,7 @@ export class ZoomRequestRefusedError extends ZoomError {
 export type TokenCallbackProblem = 'timeout' | 'network' | 'status' | 'bad_body' | 'server_error';
 
 /**
- * The deployment's token callback (contract §7) did not give us a token. Timeouts, network errors and
+ * The deployment's token callback (docs/contract.md §7) did not give us a token. Timeouts, network errors and
  * 5xx may pass (retryable); a 4xx or a malformed body will not until someone fixes the receiver.
  */
 export class TokenCallbackFailedError extends ZoomError {
@@ -144,12 +147,6 @@ export class TokenCallbackFailedError extends ZoomError {
   }
 }
 
-/** An outbound URL (token callback, webhook) refused by `OUTBOUND_URL_ALLOWLIST` or the default policy. */
-export class UrlNotAllowedError extends ZoomError {
-  readonly code = 'url_not_allowed';
-  readonly retryable = false;
-}
-
 export class InvalidMeetingNumberError extends ZoomError {
   readonly code = 'invalid_meeting_number';
   readonly retryable = false;
@@ -161,7 +158,7 @@ export class InvalidZoomUserError extends ZoomError {
   readonly retryable = false;
 }
 
-/** Two bots of one Zoom user in one meeting, or no free pool user left (contract §3: 409). */
+/** Two bots of one Zoom user in one meeting, or no free pool user left (docs/contract.md §3: 409). */
 export class ZoomUserBusyError extends ZoomError {
   readonly code = 'zoom_user_in_meeting';
   readonly retryable = false;

@@ -13,14 +13,32 @@ describe('GET /v1/openapi.json', () => {
     };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual(
-      ['/v1/bots', '/v1/bots/{id}', '/v1/bots/{id}/events', '/v1/openapi.json'].sort(),
+      [
+        '/v1/bots',
+        '/v1/bots/{id}',
+        '/v1/bots/{id}/events',
+        '/v1/bots/{id}/meeting-events',
+        '/v1/bots/{id}/meeting-events/stream',
+        '/v1/bots/{id}/participants',
+        '/v1/bots/{id}/chat',
+        '/v1/openapi.json',
+      ].sort(),
     );
     expect(Object.keys(document.paths['/v1/bots'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(document.paths['/v1/bots/{id}'] ?? {}).sort()).toEqual(['delete', 'get']);
     const request = document.components.schemas.BotRequest;
     expect(request?.required).toEqual(expect.arrayContaining(['meetingNumber', 'displayName', 'auth']));
     expect(Object.keys(request?.properties ?? {})).toEqual(
-      expect.arrayContaining(['passcode', 'leave', 'rejoin', 'dedupeKey', 'webhookUrl', 'metadata']),
+      expect.arrayContaining([
+        'passcode',
+        'leave',
+        'rejoin',
+        'dedupeKey',
+        'webhookUrl',
+        'metadata',
+        'chat',
+        'meetingEvents',
+      ]),
     );
     expect(document.components.schemas.BotView?.properties).toHaveProperty('events');
     // Every $ref points at a schema that exists.

@@ -1,13 +1,16 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BotPage, BotPageEvent } from '../../runner/browser/bot-page.js';
 import { BrowserPool, type BrowserPoolOptions } from '../../runner/browser/browser-pool.js';
 import { isProcessRunning } from '../../runner/browser/chromium-processes.js';
+import type { PuppeteerBotPage } from '../../runner/browser/puppeteer-bot-page.js';
+import type { BotPage, BotPageEvent } from '../../runner/supervisor/ports.js';
 import { ensurePageBuilds, pageBuildDir } from '../../runner/web/page-build.js';
 import { type RunningPageServer, startPageServer } from '../../runner/web/page-server.js';
+import { CHROMIUM_PATH } from '../../testkit/chromium.js';
+import { createSimClients, type SimClients } from '../../testkit/sim-clients.js';
 import { captureLogger } from '../helpers/capture-logger.js';
-import { CHROMIUM_PATH } from '../helpers/chromium.js';
 import { recordEvents } from '../helpers/page-events.js';
-import { createSimClients, type SimClients } from '../helpers/sim-clients.js';
 import { useSim } from '../helpers/sim-harness.js';
 
 /**
@@ -175,6 +178,38 @@ describe('browser pool (sim build, started zoom-sim)', () => {
     expect(pool.stats().browsers).toBe(2);
     expect(pool.pids()).not.toContain(victim);
     expect(isProcessRunning(victim as number)).toBe(false);
+  });
+
+  it('hands join parameters only to its own page: a page navigated to another origin is refused', async () => {
+    const received: string[] = [];
+    const foreign = createServer((req, res) => {
+      received.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><p>elsewhere</p>');
+    });
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    try {
+      const pool = makePool();
+      const page = await pool.open('bot-moved');
+      const moved = (page as PuppeteerBotPage).puppeteerPage;
+      await moved.goto(`http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`);
+      const secret = 'zak-that-must-stay-home';
+      await expect(
+        page.join({
+          meetingNumber: '81234567890',
+          signature: 'sig',
+          zak: secret,
+          userName: 'Moved',
+          customerKey: 'bot-moved',
+        }),
+      ).rejects.toMatchObject({ code: 'page_origin_mismatch' });
+      await expect(page.sendChat('hello')).rejects.toMatchObject({ code: 'page_origin_mismatch' });
+      // Nothing reached the foreign page: not in a request, and not into its window.
+      expect(received.join('\n')).not.toContain(secret);
+      expect(await moved.evaluate(() => document.documentElement.outerHTML)).not.toContain(secret);
+    } finally {
+      await new Promise((resolve) => foreign.close(resolve));
+    }
   });
 
   it('close() leaves no Chromium process of the pool, and is idempotent', async () => {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../../runner/api/api-app.js';
 import { loadConfig } from '../../runner/config/load-config.js';
+import { redisReadiness } from '../../runner/http/health-routes.js';
 import { type RunningHttpServer, startHttpServer } from '../../runner/http/http-server.js';
 import { OutboundUrlPolicy } from '../../runner/http/outbound-url-policy.js';
 import { buildJobData } from '../../runner/queue/job-data.js';
@@ -9,9 +10,9 @@ import { createQueueLayer, type QueueLayer } from '../../runner/queue/queue-laye
 import { BOT_JOB_NAME } from '../../runner/queue/queue-names.js';
 import type { BotView } from '../../shared/bot-view.js';
 import { errorBodySchema } from '../../shared/error-body.js';
+import { connectTestRedis } from '../../testkit/redis.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { useChaosChecks } from '../helpers/chaos-checks.js';
-import { connectTestRedis } from '../helpers/redis.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
 /**
@@ -19,7 +20,7 @@ import { useWorkerRig } from '../helpers/worker-rig.js';
  * runs: each is refused with an error naming its field (or, in the queue, its job fails
  * `invalid_request`), nothing crashes, and a bot already in its meeting never notices.
  */
-const API_KEY = 'chaos-key-0123456789';
+const API_KEY = 'chaos-key-0123456789abcdef';
 const checks = useChaosChecks();
 const rig = useWorkerRig();
 let redis: Redis;
@@ -35,7 +36,13 @@ beforeAll(async () => {
     prefix: config.QUEUE_PREFIX,
     urlPolicy: new OutboundUrlPolicy({ allowlist: config.OUTBOUND_URL_ALLOWLIST }),
   });
-  const app = createApiApp({ layer: apiLayer, redis, config, logger: captureLogger().logger, pages: false });
+  const app = createApiApp({
+    layer: apiLayer,
+    config,
+    logger: captureLogger().logger,
+    pages: false,
+    readiness: redisReadiness(redis),
+  });
   api = await startHttpServer(app, { port: 0, host: '127.0.0.1' });
 });
 
@@ -154,11 +161,17 @@ describe('hostile input through the API', () => {
     await leave(steady.bot.id);
   });
 
-  it('a joinAt thousands of years ahead is scheduled and stays so (no timer overflow starts it now)', async () => {
+  it('a joinAt thousands of years ahead is refused; one 29 days ahead is scheduled and stays so (no timer overflow starts it now)', async () => {
     const meeting = await checks.createMeeting(rig.sim);
-    const response = await post(json({ meetingNumber: meeting.number, joinAt: '9999-12-31T23:59:59Z' }));
+    const far = await post(json({ meetingNumber: meeting.number, joinAt: '9999-12-31T23:59:59Z' }));
+    expect(far.status).toBe(422);
+    expect(errorBodySchema.parse(await far.json()).error).toMatchObject({ field: 'joinAt' });
+    // Within MAX_JOIN_AHEAD_SEC (30 days), and past what one Node timer can hold (2^31 ms, 24.8 days).
+    const joinAt = new Date(Date.now() + 29 * 24 * 3600 * 1000).toISOString();
+    const response = await post(json({ meetingNumber: meeting.number, joinAt }));
     expect(response.status).toBe(201);
     const bot = (await response.json()) as BotView;
+    // Deliberately lets time pass: an overflowed timer would have started the bot by then.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await getBot(bot.id)).toMatchObject({ state: 'scheduled', attempts: 0 });
     expect(await rig.runtime.layer.queue.getJobState(bot.id)).toBe('delayed');

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../runner/tenants/principal.js';
 import type { BotView } from '../../shared/bot-view.js';
 import { END_REASONS } from '../../shared/end-reasons.js';
+import { connectTestRedis, deletePrefix } from '../../testkit/redis.js';
 import { useChaosChecks } from '../helpers/chaos-checks.js';
-import { connectTestRedis, deletePrefix } from '../helpers/redis.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
 /**
@@ -17,8 +18,8 @@ const rig = useWorkerRig({ WORKER_CONCURRENCY: String(BOTS) }, { startWorker: fa
 const service = () => rig.runtime.layer.service;
 
 afterEach(async () => {
-  await rig.sim.request('PUT', '/_sim/faults', { oauth: null, userToken: null });
-  await rig.sim.request('PUT', '/_sim/limits', { plan: 'pro', latencyMs: 0 });
+  await rig.sim.call('PUT', '/_sim/faults', { oauth: null, userToken: null });
+  await rig.sim.call('PUT', '/_sim/limits', { plan: 'pro', latencyMs: 0 });
   await rig.stopWorker();
 });
 
@@ -40,7 +41,7 @@ async function massJoin(): Promise<BotView[]> {
     meetings.map(
       async (meeting, i) =>
         (
-          await service().enqueue({
+          await service().enqueue(OPERATOR, {
             meetingNumber: meeting.number,
             displayName: `Storm ${i + 1}`,
             auth: { type: 'zak' },
@@ -52,7 +53,7 @@ async function massJoin(): Promise<BotView[]> {
 
 /** Waits until every bot is in its meeting or ended (at most `timeoutMs`), then answers their views. */
 async function settled(bots: BotView[], timeoutMs: number): Promise<BotView[]> {
-  const views = () => Promise.all(bots.map((bot) => service().get(bot.id)));
+  const views = () => Promise.all(bots.map((bot) => service().get(OPERATOR, bot.id)));
   await expect
     .poll(
       async () =>
@@ -63,13 +64,9 @@ async function settled(bots: BotView[], timeoutMs: number): Promise<BotView[]> {
   return views();
 }
 
-async function simStats() {
-  return (await rig.sim.request('GET', '/_sim/stats')).body as {
-    oauthTokensIssued: number;
-    zakMinted: number;
-    rateLimited: number;
-  };
-}
+const simStats = () => rig.sim.stats();
+/** How many requests the sim answered with an injected fault so far, per target (the file's total). */
+const faultsAnswered = async () => (await rig.sim.faults()).answered;
 
 /** Every bot joined or ended with a reason of shared/end-reasons.ts; the joined ones are in their meeting. */
 async function expectJoinedOrNamedEnd(views: BotView[]): Promise<BotView[]> {
@@ -87,28 +84,34 @@ async function expectJoinedOrNamedEnd(views: BotView[]): Promise<BotView[]> {
 }
 
 async function leaveAll(bots: BotView[]): Promise<void> {
-  await Promise.all(bots.map((bot) => service().leave(bot.id)));
+  await Promise.all(bots.map((bot) => service().leave(OPERATOR, bot.id)));
   for (const bot of bots) {
-    await expect.poll(async () => (await service().get(bot.id)).state, { timeout: 20_000 }).toBe('ended');
+    await expect
+      .poll(async () => (await service().get(OPERATOR, bot.id)).state, { timeout: 20_000 })
+      .toBe('ended');
   }
 }
 
 describe('Zoom API failures during a mass join', () => {
-  it('OAuth and the token endpoint failing with 5xx for 3 s: all bots get in once they work again', async () => {
+  it('OAuth failing with 5xx for 3 s, then the token endpoint until 6 s: all bots get in once they work again', async () => {
     await startWorkerWithoutToken();
-    await rig.sim.request('PUT', '/_sim/faults', {
+    const faultsBefore = await faultsAnswered();
+    // The token endpoint fails for longer than OAuth: the mints that follow OAuth's return meet it.
+    await rig.sim.call('PUT', '/_sim/faults', {
       oauth: { status: 503, forMs: 3_000 },
-      userToken: { status: 500, forMs: 3_000 },
+      userToken: { status: 500, forMs: 6_000 },
     });
     const startedAt = Date.now();
     const bots = await massJoin();
     const views = await settled(bots, 60_000);
     const joined = await expectJoinedOrNamedEnd(views);
-    // A 3 s outage is well inside the rejoin budget: no bot should have given up.
+    // A 6 s outage is well inside the rejoin budget: no bot should have given up.
     expect(joined.map((v) => v.id).sort()).toEqual(bots.map((b) => b.id).sort());
     expect(Date.now() - startedAt).toBeLessThan(45_000);
-    const faults = (await rig.sim.request('GET', '/_sim/faults')).body as { answered: { oauth: number } };
-    expect(faults.answered.oauth).toBeGreaterThan(0);
+    // The outage happened: the fleet's first OAuth calls were answered 503, its first mints 500.
+    const faultsAfter = await faultsAnswered();
+    expect(faultsAfter.oauth - faultsBefore.oauth).toBeGreaterThan(0);
+    expect(faultsAfter.userToken - faultsBefore.userToken).toBeGreaterThan(0);
     // One OAuth token for the whole fleet once OAuth answered.
     expect((await simStats()).oauthTokensIssued).toBe(1);
     await leaveAll(bots);
@@ -116,15 +119,18 @@ describe('Zoom API failures during a mass join', () => {
 
   it('OAuth rate limiting (429) and a 429 storm on token mints (Light at 1/s): every bot still gets in', async () => {
     await startWorkerWithoutToken();
-    await rig.sim.request('PUT', '/_sim/faults', { oauth: { status: 429, forMs: 2_000 } });
+    const faultsBefore = await faultsAnswered();
+    await rig.sim.call('PUT', '/_sim/faults', { oauth: { status: 429, forMs: 2_000 } });
     // The runner budgets for Pro (30/s); Zoom lets one mint a second through: most calls get 429.
-    await rig.sim.request('PUT', '/_sim/limits', { light: { perSecond: 1 } });
+    await rig.sim.call('PUT', '/_sim/limits', { light: { perSecond: 1 } });
     const before = await simStats();
     const bots = await massJoin();
     const views = await settled(bots, 90_000);
     const joined = await expectJoinedOrNamedEnd(views);
     const after = await simStats();
     expect(joined.length, JSON.stringify(views.map((v) => [v.state, v.endReason, v.endDetail]))).toBe(BOTS);
+    // Both storms happened: OAuth answered the injected 429, and the Light budget refused mints.
+    expect((await faultsAnswered()).oauth - faultsBefore.oauth).toBeGreaterThan(0);
     expect(after.rateLimited - before.rateLimited).toBeGreaterThan(0);
     await leaveAll(bots);
   }, 120_000);

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis.js';
+import { jobCryptoFromKey } from '../../runner/queue/job-crypto.js';
+import { parseJobData } from '../../runner/queue/job-data.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../../testkit/redis.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const prefix = uniquePrefix();
@@ -11,6 +13,20 @@ afterAll(async () => {
   await deletePrefix(redis, prefix);
   redis.disconnect();
 });
+
+const JOB_KEY = 'cli-test-job-key-0123456789abcdef0123';
+
+/**
+ * The passcode as the job holds it: never in clear in Redis, and the worker (with the job key) opens
+ * it to what was given.
+ */
+async function expectSealedPasscode(id: string, passcode: string): Promise<void> {
+  const raw = await redis.hget(`${prefix}:bots:${id}`, 'data');
+  expect(raw).toEqual(expect.any(String));
+  expect(raw).not.toContain(passcode);
+  const opened = parseJobData(id, JSON.parse(raw as string), jobCryptoFromKey(JOB_KEY));
+  expect(opened).toMatchObject({ ok: true, request: { passcode } });
+}
 
 interface Run {
   code: number | null;
@@ -23,7 +39,7 @@ function cli(args: string[], env: Record<string, string> = {}, stdin?: string): 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'runner/cli/main.ts', ...args], {
       cwd: repoRoot,
-      env: { ...process.env, QUEUE_PREFIX: prefix, ...env },
+      env: { ...process.env, QUEUE_PREFIX: prefix, JOB_ENCRYPTION_KEY: JOB_KEY, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -47,6 +63,7 @@ describe('CLI: enqueue, status, leave', () => {
     expect(run.code, run.stderr).toBe(0);
     const id = run.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await expectSealedPasscode(id, 'env-secret-123');
     const status = await cli(['status', id]);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ id, state: 'queued', displayName: 'CLI Bot' });
@@ -63,6 +80,7 @@ describe('CLI: enqueue, status, leave', () => {
     );
     expect(run.code, run.stderr).toBe(0);
     const id = run.stdout.trim();
+    await expectSealedPasscode(id, 'stdin-secret');
     expect((await cli(['status', id])).stdout).not.toContain('stdin-secret');
     await cli(['leave', id]);
   }, 60_000);
@@ -81,7 +99,7 @@ describe('CLI: enqueue, status, leave', () => {
         'Followed',
         '--follow',
       ],
-      { cwd: repoRoot, env: { ...process.env, QUEUE_PREFIX: prefix } },
+      { cwd: repoRoot, env: { ...process.env, QUEUE_PREFIX: prefix, JOB_ENCRYPTION_KEY: JOB_KEY } },
     );
     let stdout = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -96,6 +114,29 @@ describe('CLI: enqueue, status, leave', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toBe(id);
     expect(lines.at(-1)).toMatch(/ ended left_by_request$/);
+  }, 60_000);
+
+  it('acts as --tenant: a bot of another tenant is not found', async () => {
+    const run = await cli([
+      'enqueue',
+      '--meeting',
+      '81234567893',
+      '--name',
+      'Acme Bot',
+      '--auth',
+      'none',
+      '--tenant',
+      'acme',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const id = run.stdout.trim();
+    const asDefault = await cli(['status', id]);
+    expect(asDefault.code).toBe(1);
+    expect(asDefault.stderr).toContain('not_found');
+    expect((await cli(['leave', id])).stderr).toContain('not_found');
+    const asAcme = await cli(['status', id, '--tenant', 'acme']);
+    expect(JSON.parse(asAcme.stdout)).toMatchObject({ id, tenant: 'acme', state: 'queued' });
+    expect((await cli(['leave', '--tenant', 'acme', id])).stdout).toContain('ended left_by_request');
   }, 60_000);
 
   it('refuses bad input naming the field, and unknown bots', async () => {

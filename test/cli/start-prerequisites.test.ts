@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from '../../runner/redis/private-redis-server.js';
-import { canIsolateNetwork, isolatedNetworkCommand } from '../helpers/isolated-network.js';
+import { isolatedNetworkCommand, itIsolated } from '../helpers/isolated-network.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = ['--import', 'tsx', 'runner/cli/main.ts'];
@@ -71,7 +71,7 @@ describe('start and worker refuse to run without their prerequisites', { timeout
     expect(result.stdout).not.toContain('API:');
   });
 
-  it.skipIf(!canIsolateNetwork)(
+  itIsolated(
     'REDIS_URL unset, nothing on the default address and no redis-server on the PATH: the install command',
     () => {
       const result = run(['start'], { PATH: '/nonexistent' }, true);

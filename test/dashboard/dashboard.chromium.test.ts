@@ -8,8 +8,9 @@ import { registerDashboard } from '../../runner/dashboard/dashboard-routes.js';
 import { type RunningHttpServer, startHttpServer } from '../../runner/http/http-server.js';
 import { createQueueLayer, type QueueLayer } from '../../runner/queue/queue-layer.js';
 import { BOT_QUEUE_NAME } from '../../runner/queue/queue-names.js';
-import { startTestChromium } from '../helpers/chromium.js';
-import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { OPERATOR } from '../../runner/tenants/principal.js';
+import { startTestChromium } from '../../testkit/chromium.js';
+import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../testkit/redis.js';
 
 const USER = 'ops';
 const PASSWORD = 'dash-pw-0123456789';
@@ -60,7 +61,7 @@ describe('dashboard (bull-board at /admin/queues)', () => {
       },
       { connection: workerConnection, prefix, name: WORKER_NAME },
     );
-    const { bot } = await layer.service.enqueue({
+    const { bot } = await layer.service.enqueue(OPERATOR, {
       meetingNumber: '123 456 7890',
       displayName: 'Dashboard Bot',
       auth: { type: 'none' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../runner/tenants/principal.js';
 import type { BotView } from '../../shared/bot-view.js';
-import { overlappingBotCopies } from '../helpers/sim-invariants.js';
+import { overlappingBotCopies } from '../../testkit/sim-invariants.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
 /** Waits, leave rules and the meeting's own events, end to end through a real worker and the sim. */
@@ -8,12 +9,12 @@ const rig = useWorkerRig({ RECONNECT_GRACE_MS: '1500' });
 const service = () => rig.runtime.layer.service;
 
 async function view(id: string): Promise<BotView> {
-  return service().get(id);
+  return service().get(OPERATOR, id);
 }
 const state = async (id: string) => (await view(id)).state;
 
 async function enqueue(meetingNumber: string, extra: Record<string, unknown> = {}): Promise<BotView> {
-  const { bot } = await service().enqueue({
+  const { bot } = await service().enqueue(OPERATOR, {
     meetingNumber,
     displayName: 'Rule Bot',
     auth: { type: 'zak' },
@@ -37,13 +38,12 @@ describe('waits and leave rules', () => {
     const meeting = await rig.sim.createMeeting({ waitingRoom: true });
     const bot = await enqueue(meeting.number);
     await expect.poll(() => state(bot.id), { timeout: 30_000 }).toBe('in_waiting_room');
-    await rig.sim.participantControl(
-      meeting.number,
-      (await participant(meeting.number, bot.id))?.id ?? -1,
-      'admit',
-    );
+    const held = await participant(meeting.number, bot.id);
+    if (held?.state !== 'in_waiting_room')
+      throw new Error(`not in the waiting room: ${JSON.stringify(held)}`);
+    await rig.sim.participantControl(meeting.number, held.id, 'admit');
     await expect.poll(() => state(bot.id), { timeout: 10_000 }).toBe('in_meeting');
-    await service().leave(bot.id);
+    await service().leave(OPERATOR, bot.id);
     await ended(bot.id);
   });
 
@@ -60,7 +60,7 @@ describe('waits and leave rules', () => {
     await expect.poll(() => state(bot.id), { timeout: 30_000 }).toBe('waiting_for_host');
     await rig.sim.control(meeting.number, 'start');
     await expect.poll(() => state(bot.id), { timeout: 10_000 }).toBe('in_meeting');
-    await service().leave(bot.id);
+    await service().leave(OPERATOR, bot.id);
     await ended(bot.id);
   });
 
@@ -80,7 +80,7 @@ describe('waits and leave rules', () => {
     expect(await state(bot.id)).not.toBe('ended');
     await rig.sim.addHuman(meeting.number, 'Meeting Owner', owner);
     await expect.poll(() => state(bot.id), { timeout: 20_000 }).toBe('in_meeting');
-    await service().leave(bot.id);
+    await service().leave(OPERATOR, bot.id);
     await ended(bot.id);
   });
 
@@ -106,17 +106,21 @@ describe('waits and leave rules', () => {
     const meeting = await rig.sim.createMeeting();
     const bot = await enqueue(meeting.number);
     await expect.poll(() => state(bot.id), { timeout: 30_000 }).toBe('in_meeting');
-    const before = await participant(meeting.number, bot.id);
-    await rig.sim.participantControl(meeting.number, before?.id ?? -1, 'drop', { forMs: 500 });
+    const before = await rig.sim.botParticipant(meeting.number, bot.id);
+    await rig.sim.participantControl(meeting.number, before.id, 'drop', { forMs: 500 });
     await expect
       .poll(async () => (await view(bot.id)).events.some((e) => e.state === 'reconnecting'), {
         timeout: 10_000,
       })
       .toBe(true);
     await expect.poll(() => state(bot.id), { timeout: 10_000 }).toBe('in_meeting');
-    expect((await participant(meeting.number, bot.id))?.tokenId).toBe(before?.tokenId);
+    // The same participant, back in the meeting on the same token.
+    const after = await rig.sim.botParticipant(meeting.number, bot.id);
+    expect(after.id).toBe(before.id);
+    expect(after.tokenId).toEqual(expect.any(String));
+    expect(after.tokenId).toBe(before.tokenId);
     expect((await view(bot.id)).rejoins).toBe(0);
-    await service().leave(bot.id);
+    await service().leave(OPERATOR, bot.id);
     await ended(bot.id);
   });
 
@@ -124,13 +128,17 @@ describe('waits and leave rules', () => {
     const meeting = await rig.sim.createMeeting();
     const bot = await enqueue(meeting.number);
     await expect.poll(() => state(bot.id), { timeout: 30_000 }).toBe('in_meeting');
-    const before = await participant(meeting.number, bot.id);
-    await rig.sim.participantControl(meeting.number, before?.id ?? -1, 'drop', { forMs: 10_000 });
+    const before = await rig.sim.botParticipant(meeting.number, bot.id);
+    await rig.sim.participantControl(meeting.number, before.id, 'drop', { forMs: 10_000 });
     await expect.poll(async () => (await view(bot.id)).rejoins, { timeout: 20_000 }).toBe(1);
     await expect.poll(() => state(bot.id), { timeout: 10_000 }).toBe('in_meeting');
-    expect((await participant(meeting.number, bot.id))?.tokenId).not.toBe(before?.tokenId);
+    // Back in the meeting as a new participant, on a fresh token.
+    const after = await rig.sim.botParticipant(meeting.number, bot.id);
+    expect(after.id).not.toBe(before.id);
+    expect(after.tokenId).toEqual(expect.any(String));
+    expect(after.tokenId).not.toBe(before.tokenId);
     expect(overlappingBotCopies(await rig.sim.meeting(meeting.number))).toEqual([]);
-    await service().leave(bot.id);
+    await service().leave(OPERATOR, bot.id);
     await ended(bot.id);
   });
 
@@ -138,17 +146,19 @@ describe('waits and leave rules', () => {
     const meeting = await rig.sim.createMeeting();
     const bot = await enqueue(meeting.number);
     await expect.poll(() => state(bot.id), { timeout: 30_000 }).toBe('in_meeting');
-    const before = await participant(meeting.number, bot.id);
+    const before = await rig.sim.botParticipant(meeting.number, bot.id);
     // Crash the bot's renderer the way Chromium does when a tab runs out of memory.
     const page = rig.runtime.pool.pageOf(bot.id);
     expect(page).toBeDefined();
     await page?.puppeteerPage.goto('chrome://crash').catch(() => {});
     await expect.poll(async () => (await view(bot.id)).rejoins, { timeout: 20_000 }).toBe(1);
     await expect.poll(() => state(bot.id), { timeout: 10_000 }).toBe('in_meeting');
-    const after = await participant(meeting.number, bot.id);
-    expect(after?.tokenId).not.toBe(before?.tokenId);
+    const after = await rig.sim.botParticipant(meeting.number, bot.id);
+    expect(after.id).not.toBe(before.id);
+    expect(after.tokenId).toEqual(expect.any(String));
+    expect(after.tokenId).not.toBe(before.tokenId);
     expect(overlappingBotCopies(await rig.sim.meeting(meeting.number))).toEqual([]);
-    await service().leave(bot.id);
+    await service().leave(OPERATOR, bot.id);
     await ended(bot.id);
   });
 
@@ -159,12 +169,13 @@ describe('waits and leave rules', () => {
     const other = await enqueue(meeting.number, { auth: { type: 'none' }, displayName: 'Other Bot' });
     await expect.poll(() => state(bot.id), { timeout: 30_000 }).toBe('in_meeting');
     await expect.poll(() => state(other.id), { timeout: 30_000 }).toBe('in_meeting');
+    // Deliberately longer than aloneSec: with Alice there, the bot must not leave.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await state(bot.id)).toBe('in_meeting');
     await rig.sim.participantControl(meeting.number, human, 'leave');
     // Only our other bot remains: that is alone.
     expect(await ended(bot.id, 15_000)).toMatchObject({ endReason: 'alone' });
-    await service().leave(other.id);
+    await service().leave(OPERATOR, other.id);
     await ended(other.id);
   });
 

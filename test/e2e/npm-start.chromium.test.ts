@@ -2,13 +2,14 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQueueLayer } from '../../runner/queue/queue-layer.js';
+import { OPERATOR } from '../../runner/tenants/principal.js';
 import { ensurePageBuilds } from '../../runner/web/page-build.js';
 import { botViewSchema } from '../../shared/bot-view.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../../testkit/redis.js';
+import { overlappingBotCopies } from '../../testkit/sim-invariants.js';
+import { isAlive } from '../../testkit/worker-process.js';
 import type { MeetingView } from '../../zoom-sim/meetings/meeting.js';
-import { canIsolateNetwork, isolatedNetworkCommand } from '../helpers/isolated-network.js';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis.js';
-import { overlappingBotCopies } from '../helpers/sim-invariants.js';
-import { isAlive } from '../helpers/worker-process.js';
+import { isolatedNetworkCommand, itIsolated } from '../helpers/isolated-network.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const UNSET = [
@@ -156,9 +157,14 @@ describe('npm start, on the embedded default', () => {
         interval: 300,
       })
       .toBe(1);
-    const [back] = await inMeeting();
-    expect(back?.id).not.toBe(first.id);
-    expect(back?.tokenId).not.toBe(first.tokenId);
+    // Back in the meeting: exactly one live copy, a new participant on a fresh token.
+    const live = await inMeeting();
+    expect(live).toHaveLength(1);
+    const [back] = live;
+    if (!back) throw new Error('no participant');
+    expect(back.id).not.toBe(first.id);
+    expect(back.tokenId).toEqual(expect.any(String));
+    expect(back.tokenId).not.toBe(first.tokenId);
     expect(overlappingBotCopies(await meeting())).toEqual([]);
     const view = botViewSchema.parse(
       await (
@@ -176,7 +182,7 @@ describe('npm start, on the embedded default', () => {
     const redis = connectTestRedis();
     try {
       const layer = createQueueLayer({ redis, prefix });
-      const ended = await layer.service.get(bot.id);
+      const ended = await layer.service.get(OPERATOR, bot.id);
       await layer.close();
       expect(ended).toMatchObject({ state: 'ended', endReason: 'left_by_request' });
     } finally {
@@ -184,7 +190,76 @@ describe('npm start, on the embedded default', () => {
     }
   }, 180_000);
 
-  it.skipIf(!canIsolateNetwork)(
+  it("two runs on the machine's Redis keep to themselves: own prefixes, and a Ctrl-C ends only that run's bots", async () => {
+    const cli = ['--import', 'tsx', 'runner/cli/main.ts', 'start'];
+    const bannerOf = async (run: Started) => {
+      await expect
+        .poll(() => parseBanner(run.output.join('')), { timeout: 90_000, interval: 200 })
+        .toBeDefined();
+      const text = run.output.join('');
+      const banner = parseBanner(text);
+      const prefix = /keeps its bots under QUEUE_PREFIX=(\S+?)\.\n/.exec(text)?.[1];
+      if (!banner || !prefix) throw new Error(`no banner in: ${text}`);
+      return { banner, prefix };
+    };
+    const list = async (banner: Banner) =>
+      (
+        (await (
+          await fetch(banner.botsUrl, { headers: { Authorization: banner.authorization } })
+        ).json()) as {
+          items: Array<{ id: string; state: string }>;
+        }
+      ).items;
+    const { QUEUE_PREFIX: _unset, ...noPrefix } = startEnv('unused');
+    const a = startProcess(process.execPath, cli, noPrefix);
+    const others: Started[] = [];
+    try {
+      const first = await bannerOf(a);
+      expect(first.prefix).toMatch(/^zbr-start-[0-9a-f]{8}$/);
+      const created = await fetch(first.banner.botsUrl, {
+        method: 'POST',
+        headers: { Authorization: first.banner.authorization, 'Content-Type': 'application/json' },
+        body: first.banner.body,
+      });
+      const bot = botViewSchema.parse(await created.json());
+      const stateInA = async () => (await list(first.banner)).find((b) => b.id === bot.id)?.state;
+      await expect.poll(stateInA, { timeout: 45_000, interval: 300 }).toBe('in_meeting');
+
+      // A second run with no QUEUE_PREFIX: a prefix of its own, so it sees none of the first run's bots.
+      const b = startProcess(process.execPath, cli, noPrefix);
+      others.push(b);
+      const second = await bannerOf(b);
+      expect(second.prefix).not.toBe(first.prefix);
+      expect(await list(second.banner)).toEqual([]);
+      b.child.kill('SIGINT');
+      expect(await b.exited, b.output.join('')).toBe(0);
+
+      // A third run told to share the first run's prefix sees its bot, but its Ctrl-C ends only bots
+      // of its own embedded sim's meetings.
+      const c = startProcess(process.execPath, cli, { ...noPrefix, QUEUE_PREFIX: first.prefix });
+      others.push(c);
+      const third = await bannerOf(c);
+      expect((await list(third.banner)).map((item) => item.id)).toContain(bot.id);
+      c.child.kill('SIGINT');
+      expect(await c.exited, c.output.join('')).toBe(0);
+      expect(await stateInA()).toBe('in_meeting');
+
+      a.child.kill('SIGINT');
+      expect(await a.exited, a.output.join('')).toBe(0);
+      // The run's keys went with it: the next run on this Redis inherits nothing.
+      const redis = connectTestRedis();
+      try {
+        for (const prefix of [first.prefix, second.prefix])
+          expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      for (const run of [a, ...others]) if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+  }, 240_000);
+
+  itIsolated(
     'with nothing on the default Redis address: a private redis-server for the run, gone after Ctrl-C',
     async () => {
       const [command, args] = isolatedNetworkCommand(process.execPath, [

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { overlappingBotCopies } from '../../testkit/sim-invariants.js';
 import type { MeetingView } from '../../zoom-sim/meetings/meeting.js';
 import { chromiumSnapshot, lingeringChromium } from './chromium-orphans.js';
 import type { useSim } from './sim-harness.js';
-import { overlappingBotCopies } from './sim-invariants.js';
 
 type SimApi = Pick<ReturnType<typeof useSim>, 'createMeeting' | 'meeting'>;
 

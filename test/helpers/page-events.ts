@@ -1,4 +1,4 @@
-import type { BotPage, BotPageEvent } from '../../runner/browser/bot-page.js';
+import type { BotPage, BotPageEvent } from '../../runner/supervisor/ports.js';
 
 export interface EventLog {
   readonly events: BotPageEvent[];

@@ -2,10 +2,10 @@ import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll } from 'vitest';
 import { ensurePageBuilds, pageBuildDir } from '../../runner/web/page-build.js';
 import { type RunningPageServer, startPageServer } from '../../runner/web/page-server.js';
+import { startTestChromium } from '../../testkit/chromium.js';
+import { startTestSim } from '../../testkit/sim.js';
+import { createSimClients, type SimClients } from '../../testkit/sim-clients.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestChromium } from './chromium.js';
-import { startTestSim } from './sim.js';
-import { createSimClients, type SimClients } from './sim-clients.js';
 
 export interface RealSdkRig {
   sim: RunningSim;

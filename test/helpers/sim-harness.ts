@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { type SimCredentials, startTestSim } from '../../testkit/sim.js';
 import { makeSdkSignature, type SdkSignatureInput } from '../../zoom-sim/client/sdk-signature.js';
 import { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
 import type { MeetingView } from '../../zoom-sim/meetings/meeting.js';
+import type { ParticipantView } from '../../zoom-sim/meetings/participant.js';
 import type { JoinParams } from '../../zoom-sim/protocol.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { type SimCredentials, startTestSim } from './sim.js';
 
 /**
  * One sim per test file, reached only over real HTTP and WebSocket: what the runner sees. Every
@@ -18,7 +19,7 @@ export function useSim() {
 
   beforeAll(async () => {
     sim = await startTestSim();
-    credentials = (await (await fetch(`${sim.url}/_sim/credentials`)).json()) as SimCredentials;
+    credentials = (await api.call('GET', '/_sim/credentials')) as unknown as SimCredentials;
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((p) => p.close()));
@@ -44,7 +45,10 @@ export function useSim() {
       return creds();
     },
 
-    /** A control or REST call; answers status and parsed body. */
+    /**
+     * A control or REST call; answers status and parsed body (`{text}` for a body that is not JSON),
+     * whatever the status: for tests of the sim's own answers. A call that must work goes through `call`.
+     */
     async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
       if (body !== undefined) {
@@ -53,7 +57,18 @@ export function useSim() {
       }
       const response = await fetch(`${running().url}${path}`, init);
       const text = await response.text();
-      return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+      let parsed: Record<string, unknown> = {};
+      try {
+        if (text) parsed = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        parsed = { text };
+      }
+      return { status: response.status, body: parsed };
+    },
+
+    /** A call that must succeed (2xx): answers the parsed body, or throws with the status and body. */
+    async call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+      return api.checked(await api.request(method, path, body), `${method} ${path}`).body;
     },
 
     async createMeeting(settings: Record<string, unknown> = {}): Promise<MeetingView> {
@@ -63,15 +78,48 @@ export function useSim() {
     },
 
     async meeting(number: string): Promise<MeetingView> {
-      return (await api.request('GET', `/_sim/meetings/${number}`)).body as unknown as MeetingView;
+      return (await api.call('GET', `/_sim/meetings/${number}`)) as unknown as MeetingView;
     },
 
-    control(number: string, action: string, body?: unknown) {
+    /**
+     * The one live copy of a bot in a meeting: its participant with `customerKey` = the bot id and
+     * state `in_meeting`. Fails unless there is exactly one.
+     */
+    async botParticipant(number: string, botId: string): Promise<ParticipantView> {
+      const view = await api.meeting(number);
+      const live = view.participants.filter((p) => p.customerKey === botId && p.state === 'in_meeting');
+      expect(live, `live participants of bot ${botId} in meeting ${number}`).toHaveLength(1);
+      return live[0] as ParticipantView;
+    },
+
+    /** `POST /_sim/meetings/:number/:action`, which must succeed (it throws with the status otherwise). */
+    async control(number: string, action: string, body?: unknown) {
+      return api.checked(await api.tryControl(number, action, body), `${action} of meeting ${number}`);
+    },
+
+    /** Same, for a participant (`admit`, `drop`, `remove`, `leave`…). */
+    async participantControl(number: string, id: number, action: string, body?: unknown) {
+      return api.checked(
+        await api.tryParticipantControl(number, id, action, body),
+        `${action} of participant ${id} in meeting ${number}`,
+      );
+    },
+
+    /** `control` answering whatever the sim answered: for tests of its refusals. */
+    tryControl(number: string, action: string, body?: unknown) {
       return api.request('POST', `/_sim/meetings/${number}/${action}`, body);
     },
 
-    participantControl(number: string, id: number, action: string, body?: unknown) {
+    tryParticipantControl(number: string, id: number, action: string, body?: unknown) {
       return api.request('POST', `/_sim/meetings/${number}/participants/${id}/${action}`, body);
+    },
+
+    /** The answer if it is a 2xx; otherwise throws with its status and body. */
+    checked<T extends { status: number; body: Record<string, unknown> }>(answer: T, what: string): T {
+      if (answer.status < 200 || answer.status > 299) {
+        throw new Error(`zoom-sim ${what}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+      }
+      return answer;
     },
 
     async addHuman(number: string, userName: string, userId?: string): Promise<number> {
@@ -95,6 +143,8 @@ export function useSim() {
         },
         body: new URLSearchParams({ grant_type: 'account_credentials', account_id: accountId }),
       });
+      if (response.status !== 200)
+        throw new Error(`oauth token: HTTP ${response.status} ${await response.text()}`);
       const body = (await response.json()) as { access_token: string };
       accessToken = body.access_token;
       return accessToken;
@@ -162,9 +212,20 @@ export function useSim() {
     },
 
     async stats() {
-      return (await api.request('GET', '/_sim/stats')).body as {
+      return (await api.call('GET', '/_sim/stats')) as {
+        oauthTokensIssued: number;
+        zakMinted: number;
+        obfMinted: number;
         joinsAccepted: number;
         joinsRefused: Record<string, number>;
+        rateLimited: number;
+      };
+    },
+
+    /** `GET /_sim/faults`: the faults armed, and how many requests each target answered with one. */
+    async faults() {
+      return (await api.call('GET', '/_sim/faults')) as {
+        answered: { oauth: number; userToken: number };
       };
     },
   };

@@ -4,18 +4,18 @@ import { loadConfig } from '../../runner/config/load-config.js';
 import { requireConfiguredMode } from '../../runner/config/mode.js';
 import type { BotService } from '../../runner/queue/bot-service.js';
 import { createQueueLayer } from '../../runner/queue/queue-layer.js';
+import { startWorkerProcess, type WorkerProcess } from '../../runner/runtime/worker-process.js';
 import { ensurePageBuilds } from '../../runner/web/page-build.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../runner/worker/worker-runtime.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../../testkit/redis.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
 import { captureLogger } from './capture-logger.js';
-import { connectTestRedis, deletePrefix, uniquePrefix } from './redis.js';
 import { useSim } from './sim-harness.js';
 
 export interface WorkerRig {
   readonly sim: ReturnType<typeof useSim>;
-  readonly runtime: WorkerRuntime;
+  readonly runtime: WorkerProcess;
   /** Starts the in-process worker now (for files that start it themselves), with extra environment. */
-  startWorker(extra?: Record<string, string>): Promise<WorkerRuntime>;
+  startWorker(extra?: Record<string, string>): Promise<WorkerProcess>;
   /** Stops the in-process worker if it runs (handoff). */
   stopWorker(): Promise<void>;
   readonly config: Config;
@@ -37,7 +37,7 @@ export function useWorkerRig(
   const sim = useSim();
   const prefix = uniquePrefix();
   const { logger, lines } = captureLogger('info');
-  let runtime: WorkerRuntime | undefined;
+  let runtime: WorkerProcess | undefined;
   let config: Config | undefined;
   const baseEnv = (simInstance: RunningSim, extra: Record<string, string> = {}) => ({
     ZOOM_SIM_URL: simInstance.url,
@@ -49,9 +49,9 @@ export function useWorkerRig(
     ...env,
     ...extra,
   });
-  const startWorker = async (extra: Record<string, string> = {}): Promise<WorkerRuntime> => {
+  const startWorker = async (extra: Record<string, string> = {}): Promise<WorkerProcess> => {
     config = loadConfig(baseEnv(sim.sim, extra));
-    runtime = await startWorkerRuntime({ config, mode: requireConfiguredMode(config, 'test'), logger });
+    runtime = await startWorkerProcess({ config, mode: requireConfiguredMode(config, 'test'), logger });
     return runtime;
   };
   beforeAll(async () => {

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiRuntime, startApiRuntime } from '../../runner/api/api-runtime.js';
 import { loadConfig } from '../../runner/config/load-config.js';
+import { type ApiProcess, declareApiProcess } from '../../runner/runtime/api-process.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../../testkit/redis.js';
+import { startTestSim } from '../../testkit/sim.js';
 import { captureLogger } from '../helpers/capture-logger.js';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis.js';
-import { startTestSim } from '../helpers/sim.js';
 
 const API_KEY = 'api-queue-depth-test-key';
 
 describe('the api process, with no worker running', () => {
   const prefix = uniquePrefix();
   let sim: Awaited<ReturnType<typeof startTestSim>>;
-  let api: ApiRuntime;
+  let api: ApiProcess;
 
   beforeAll(async () => {
     sim = await startTestSim();
@@ -21,15 +21,16 @@ describe('the api process, with no worker running', () => {
       ZOOM_SIM_URL: sim.url,
       LOG_LEVEL: 'warn',
     });
-    api = await startApiRuntime({
+    api = declareApiProcess({
       config,
       mode: { kind: 'sim', simUrl: sim.url },
       logger: captureLogger('warn').logger,
     });
+    await api.runtime.start();
   });
 
   afterAll(async () => {
-    await api?.shutdown('handoff');
+    await api?.runtime.close();
     await sim?.close();
     const redis = connectTestRedis();
     await deletePrefix(redis, prefix);

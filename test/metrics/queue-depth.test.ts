@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { QueueDepthReporter } from '../../runner/metrics/queue-depth-reporter.js';
 import { RunnerMetrics } from '../../runner/metrics/runner-metrics.js';
 import { createBotQueue } from '../../runner/queue/bot-queue.js';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../../testkit/redis.js';
 
 function setup() {
   const prefix = uniquePrefix();
@@ -65,11 +65,25 @@ describe('queue depth, once per deployment', () => {
     // A leader that stops renewing (dead process) loses the lease when it expires.
     const three = replica();
     await redis.pexpire(`${prefix}:metrics:leader`, 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => redis.exists(`${prefix}:metrics:leader`)).toBe(0);
     await three.reporter.tick();
     await two.reporter.tick();
     expect(three.reporter.isLeader).toBe(true);
     expect(two.reporter.isLeader).toBe(false);
     expect(await queueLines(two.metrics)).toEqual([]);
+  });
+
+  it('a close that comes while the first round is taking the lease still hands it on', async () => {
+    const { prefix, redis, replica } = setup();
+    for (let round = 0; round < 5; round++) {
+      const { reporter } = replica();
+      reporter.start();
+      await reporter.close();
+      expect(await redis.exists(`${prefix}:metrics:leader`)).toBe(0);
+      // A closed reporter never starts again.
+      reporter.start();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await redis.exists(`${prefix}:metrics:leader`)).toBe(0);
+    }
   });
 });

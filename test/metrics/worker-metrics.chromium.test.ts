@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../runner/tenants/principal.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
 /** The worker's own /metrics, fed by a real bot's life against the sim. */
@@ -19,12 +20,14 @@ describe('worker metrics', () => {
   it('bots by state, join latency, rejoins, ends, Zoom calls, Chromium memory and queue depth', async () => {
     const meeting = await rig.sim.createMeeting();
     const { service } = rig.runtime.layer;
-    const { bot } = await service.enqueue({
+    const { bot } = await service.enqueue(OPERATOR, {
       meetingNumber: meeting.number,
       displayName: 'Metrics Bot',
       auth: { type: 'zak' },
     });
-    await expect.poll(async () => (await service.get(bot.id)).state, { timeout: 30_000 }).toBe('in_meeting');
+    await expect
+      .poll(async () => (await service.get(OPERATOR, bot.id)).state, { timeout: 30_000 })
+      .toBe('in_meeting');
     await expect.poll(async () => value(await scrape(), 'zbr_bots{state="in_meeting"}')).toBe(1);
     let text = await scrape();
     expect(value(text, 'zbr_join_seconds_count')).toBe(1);
@@ -46,7 +49,7 @@ describe('worker metrics', () => {
     expect(value(text, 'zbr_rejoin_gap_seconds_count')).toBe(1);
     expect(value(text, 'zbr_bots{state="in_meeting"}')).toBe(1);
 
-    await service.leave(bot.id);
+    await service.leave(OPERATOR, bot.id);
     await expect
       .poll(async () => value(await scrape(), 'zbr_bot_ends_total{reason="left_by_request"}'), {
         timeout: 15_000,

@@ -3,6 +3,7 @@ import { addBotJob } from '../../runner/queue/bot-queue.js';
 import { jobCryptoFromKey } from '../../runner/queue/job-crypto.js';
 import { type JobData, parseJobData, redactJobData } from '../../runner/queue/job-data.js';
 import { BOT_JOB_NAME } from '../../runner/queue/queue-names.js';
+import { OPERATOR } from '../../runner/tenants/principal.js';
 import { dumpPrefix, makeQueueLayer, request } from './queue-fixture.js';
 
 const PASSCODE = 'pass-9f3kQ2';
@@ -12,6 +13,7 @@ describe('job data', () => {
   it('keeps passcode and registrant token out of Redis in clear, and the worker can open them', async () => {
     const { service, queue, crypto, redis, prefix, store } = makeQueueLayer();
     const { bot } = await service.enqueue(
+      OPERATOR,
       request({ passcode: PASSCODE, registrantToken: REGISTRANT_TOKEN, auth: { type: 'zak' } }),
     );
     await store.record(bot.id, { state: 'minting' });
@@ -67,7 +69,7 @@ describe('job data', () => {
 
   it('refuses a sealed value opened with another key, for another bot, or altered', async () => {
     const { queue, crypto, service } = makeQueueLayer();
-    const { bot } = await service.enqueue(request({ passcode: PASSCODE }));
+    const { bot } = await service.enqueue(OPERATOR, request({ passcode: PASSCODE }));
     const job = await queue.getJob(bot.id);
     const data = job?.data as JobData;
     expect(parseJobData(bot.id, data, jobCryptoFromKey('another-key-of-at-least-32-characters!!')).ok).toBe(

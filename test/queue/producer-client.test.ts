@@ -8,7 +8,7 @@ import {
 import { createBotQueue } from '../../runner/queue/bot-queue.js';
 import { JobKeyMismatchError, resolveJobCrypto } from '../../runner/queue/job-crypto.js';
 import { parseJobData } from '../../runner/queue/job-data.js';
-import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../testkit/redis.js';
 import { dumpPrefix, TEST_JOB_KEY } from './queue-fixture.js';
 
 function clientOn(prefix: string, jobEncryptionKey?: string): BotClient {
@@ -32,6 +32,38 @@ function cleanPrefix(): { prefix: string; redis: ReturnType<typeof connectTestRe
 }
 
 describe('producer client (zoom-bot-runner/client)', () => {
+  it('acts as its tenant: its bots are that tenant’s, and another tenant’s bots are not found', async () => {
+    const { prefix } = cleanPrefix();
+    const as = (tenant?: string) => {
+      const client = createBotClient({
+        redisUrl: TEST_REDIS_URL,
+        queuePrefix: prefix,
+        ...(tenant ? { tenant } : {}),
+      });
+      onTestFinished(() => client.close());
+      return client;
+    };
+    const acme = as('acme');
+    const byDefault = as();
+    const request = {
+      meetingNumber: '123456789',
+      displayName: 'A',
+      auth: { type: 'none' },
+      dedupeKey: 'k',
+    } as const;
+    const { bot } = await acme.enqueue(request);
+    expect(bot.tenant).toBe('acme');
+    // A trusted client: no allowlist, so any named Zoom user is accepted.
+    await acme.enqueue({ ...request, dedupeKey: 'k2', auth: { type: 'obf', user: 'anyone@example.com' } });
+    await expect(byDefault.get(bot.id)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(byDefault.leave(bot.id)).rejects.toMatchObject({ status: 404 });
+    expect((await byDefault.list()).items).toEqual([]);
+    expect((await byDefault.enqueue(request)).bot).toMatchObject({ tenant: 'default', state: 'queued' });
+    expect((await acme.list()).items.map((b) => b.tenant)).toEqual(['acme', 'acme']);
+    expect((await acme.get(bot.id)).state).toBe('queued');
+    expect(() => as('Not A Tenant')).toThrow(BotRequestError);
+  });
+
   it('enqueues, reads, lists and leaves with the answers of the HTTP API', async () => {
     const { prefix, redis } = cleanPrefix();
     const client = clientOn(prefix, TEST_JOB_KEY);
@@ -126,6 +158,24 @@ describe('producer client (zoom-bot-runner/client)', () => {
     await expect(
       client.enqueue({ meetingNumber: '123456789', displayName: 'A', auth: { type: 'none' } }),
     ).rejects.toBeInstanceOf(JobKeyMismatchError);
+  });
+
+  it('records its events with the runner’s WEBHOOK_URL as their global destination', async () => {
+    const { prefix, redis } = cleanPrefix();
+    const client = createBotClient({
+      redisUrl: TEST_REDIS_URL,
+      queuePrefix: prefix,
+      jobEncryptionKey: TEST_JOB_KEY,
+      webhookUrl: 'https://hooks.example.com/all',
+    });
+    onTestFinished(() => client.close());
+    const plain = clientOn(prefix, TEST_JOB_KEY);
+    const request = { meetingNumber: '123456789', displayName: 'A', auth: { type: 'none' } } as const;
+    await client.enqueue(request);
+    await plain.enqueue(request);
+    const entries = await redis.xrange(`${prefix}:bot-events-stream`, '-', '+');
+    const globals = entries.map(([, fields]) => fields[fields.indexOf('global') + 1]);
+    expect(globals).toEqual(['https://hooks.example.com/all', '']);
   });
 
   it('closes idempotently, even unused', async () => {

@@ -4,7 +4,7 @@ import { BotService } from '../../runner/queue/bot-service.js';
 import { BotStore, type BotStoreOptions } from '../../runner/queue/bot-store.js';
 import { type JobCrypto, jobCryptoFromKey } from '../../runner/queue/job-crypto.js';
 import { LeaveChannel } from '../../runner/queue/leave-channel.js';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../../testkit/redis.js';
 
 export const TEST_JOB_KEY = 'test-job-encryption-key-0123456789abcdef';
 

@@ -2,7 +2,8 @@ import { DelayedError, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { type BotJob, requeueForRejoin } from '../../runner/queue/bot-queue.js';
 import { BOT_QUEUE_NAME, REJOIN_PRIORITY } from '../../runner/queue/queue-names.js';
-import { connectTestRedis } from '../helpers/redis.js';
+import { OPERATOR } from '../../runner/tenants/principal.js';
+import { connectTestRedis } from '../../testkit/redis.js';
 import { makeQueueLayer, request } from './queue-fixture.js';
 
 describe('requeueForRejoin', () => {
@@ -10,7 +11,7 @@ describe('requeueForRejoin', () => {
     const { service, prefix } = makeQueueLayer();
     const ids: string[] = [];
     for (let i = 0; i < 4; i++)
-      ids.push((await service.enqueue(request({ displayName: `Bot ${i}` }))).bot.id);
+      ids.push((await service.enqueue(OPERATOR, request({ displayName: `Bot ${i}` }))).bot.id);
 
     const connection = connectTestRedis();
     connection.options.maxRetriesPerRequest = null;
@@ -30,7 +31,7 @@ describe('requeueForRejoin', () => {
         await job.moveToCompleted(undefined, token, false);
       }
       expect(order).toEqual([ids[0], ids[1], ids[2], ids[3]]);
-      expect((await service.get(ids[0] ?? '')).id).toBe(ids[0]);
+      expect((await service.get(OPERATOR, ids[0] ?? '')).id).toBe(ids[0]);
     } finally {
       await worker.close();
       await connection.quit();
@@ -39,7 +40,7 @@ describe('requeueForRejoin', () => {
 
   it('is what a processor calls before throwing DelayedError: the job runs again, first', async () => {
     const { service, prefix, queue } = makeQueueLayer();
-    const rejoiner = (await service.enqueue(request({ displayName: 'Rejoiner' }))).bot.id;
+    const rejoiner = (await service.enqueue(OPERATOR, request({ displayName: 'Rejoiner' }))).bot.id;
 
     const connection = connectTestRedis();
     connection.options.maxRetriesPerRequest = null;
@@ -52,7 +53,7 @@ describe('requeueForRejoin', () => {
         if (!handedOff && token) {
           handedOff = true;
           // New joins arrive while the bot is being handed off: the rejoin must still go first.
-          for (let i = 0; i < 3; i++) await service.enqueue(request({ displayName: `New ${i}` }));
+          for (let i = 0; i < 3; i++) await service.enqueue(OPERATOR, request({ displayName: `New ${i}` }));
           await requeueForRejoin(job, token);
           throw new DelayedError();
         }

@@ -22,7 +22,7 @@ function configError(run: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe('configuration (contract §2)', () => {
+describe('configuration (docs/contract.md §2)', () => {
   it('applies the documented defaults and freezes the result', () => {
     const config = loadConfig({});
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
@@ -33,6 +33,8 @@ describe('configuration (contract §2)', () => {
     expect(config.SHUTDOWN_MODE).toBe('handoff');
     expect(config.CHROMIUM_ARGS).toEqual([]);
     expect(config.WORKER_WARM_PAGES).toBe(1);
+    // No cap on the adaptive warm pool beyond free slots and memory.
+    expect(config.WORKER_WARM_PAGES_MAX).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -41,14 +43,16 @@ describe('configuration (contract §2)', () => {
       API_PORT: '9000',
       SHUTDOWN_GRACE_SEC: '2.5',
       DASHBOARD_READONLY: 'false',
-      API_KEYS: 'a, b,,c',
+      API_KEYS: `${'a'.repeat(24)}, ${'b'.repeat(30)},,${'c'.repeat(24)}`,
       CHROMIUM_ARGS: `--lang=de "--user-agent=Zoom Bot 1.0" '--window-size=800,600'`,
       OUTBOUND_URL_ALLOWLIST: 'https://hooks.example.com, http://127.0.0.1:9000',
     });
     expect(config.API_PORT).toBe(9000);
     expect(config.SHUTDOWN_GRACE_SEC).toBe(2.5);
     expect(config.DASHBOARD_READONLY).toBe(false);
-    expect(config.API_KEYS).toEqual(['a', 'b', 'c']);
+    expect(config.API_KEYS).toEqual(
+      ['a'.repeat(24), 'b'.repeat(30), 'c'.repeat(24)].map((key) => ({ tenant: 'default', key })),
+    );
     expect(config.CHROMIUM_ARGS).toEqual(['--lang=de', '--user-agent=Zoom Bot 1.0', '--window-size=800,600']);
     expect(config.OUTBOUND_URL_ALLOWLIST).toEqual(['https://hooks.example.com', 'http://127.0.0.1:9000']);
   });
@@ -67,6 +71,7 @@ describe('configuration (contract §2)', () => {
       [{ OUTBOUND_URL_ALLOWLIST: 'https://x.example.com/path' }, 'OUTBOUND_URL_ALLOWLIST'],
       [{ QUEUE_PREFIX: 'has space' }, 'QUEUE_PREFIX'],
       [{ WORKER_WARM_PAGES: '-1' }, 'WORKER_WARM_PAGES'],
+      [{ WORKER_WARM_PAGES_MAX: '2.5' }, 'WORKER_WARM_PAGES_MAX'],
     ];
     for (const [env, variable] of cases) {
       const error = configError(() => loadConfig(env));
@@ -78,12 +83,76 @@ describe('configuration (contract §2)', () => {
     expect(secret.message).not.toContain('short-secret-value');
   });
 
+  it('refuses secrets shorter than their minimum, naming the variable and never the value', () => {
+    const cases: [Record<string, string>, string, string][] = [
+      [{ API_KEYS: 'k'.repeat(23) }, 'API_KEYS', 'k'.repeat(23)],
+      // One short key among long ones: its position is named, not its value.
+      [{ API_KEYS: `${'k'.repeat(40)},short-api-key-value-1` }, 'API_KEYS', 'short-api-key-value-1'],
+      [{ DASHBOARD_PASSWORD: 'pw-11-chars' }, 'DASHBOARD_PASSWORD', 'pw-11-chars'],
+      [{ WEBHOOK_SECRET: 'hook-secret-15c' }, 'WEBHOOK_SECRET', 'hook-secret-15c'],
+      [{ TOKEN_CALLBACK_SECRET: 'callback-sec-15' }, 'TOKEN_CALLBACK_SECRET', 'callback-sec-15'],
+    ];
+    for (const [env, variable, value] of cases) {
+      const error = configError(() => loadConfig(env));
+      expect(error.variable).toBe(variable);
+      expect(error.message.startsWith(variable)).toBe(true);
+      expect(error.message).toMatch(/at least \d+ characters/);
+      expect(error.message).not.toContain(value);
+    }
+    expect(
+      configError(() => loadConfig({ API_KEYS: `${'k'.repeat(40)},${'s'.repeat(10)}` })).message,
+    ).toContain('key 2');
+  });
+
+  it('reads tenant:key API keys, tenant allowlists and limits (docs/contract.md §10)', () => {
+    const config = loadConfig({
+      API_KEYS: `acme:${'a'.repeat(24)},${'b'.repeat(24)},not a tenant:${'c'.repeat(24)}`,
+      TENANT_ZOOM_USERS: 'acme:*@Acme.com, acme:U123,beta:*',
+      TENANT_MAX_LIVE_BOTS: '3',
+    });
+    expect(config.API_KEYS).toEqual([
+      { tenant: 'acme', key: 'a'.repeat(24) },
+      { tenant: 'default', key: 'b'.repeat(24) },
+      // Not a tenant name before the colon: the whole entry is a bare key.
+      { tenant: 'default', key: `not a tenant:${'c'.repeat(24)}` },
+    ]);
+    expect(config.TENANT_ZOOM_USERS).toEqual({ acme: ['*@Acme.com', 'U123'], beta: ['*'] });
+    expect([config.TENANT_MAX_LIVE_BOTS, config.TENANT_RATE_PER_SEC]).toEqual([3, 10]);
+    // The key after the tenant is what must be 24 characters long.
+    expect(configError(() => loadConfig({ API_KEYS: `acme:${'a'.repeat(23)}` })).variable).toBe('API_KEYS');
+    for (const bad of ['acme', 'Acme:*', 'acme:*@', 'acme:a b@x.com', 'acme:*x@y.com']) {
+      expect(configError(() => loadConfig({ TENANT_ZOOM_USERS: bad })).variable, bad).toBe(
+        'TENANT_ZOOM_USERS',
+      );
+    }
+  });
+
+  it('accepts secrets of exactly their minimum length', () => {
+    const config = loadConfig({
+      API_KEYS: `${'k'.repeat(24)},${'l'.repeat(24)}`,
+      DASHBOARD_PASSWORD: 'p'.repeat(12),
+      WEBHOOK_SECRET: 'w'.repeat(16),
+      TOKEN_CALLBACK_SECRET: 't'.repeat(16),
+    });
+    expect(config.API_KEYS).toEqual([
+      { tenant: 'default', key: 'k'.repeat(24) },
+      { tenant: 'default', key: 'l'.repeat(24) },
+    ]);
+    expect(config.DASHBOARD_PASSWORD).toBe('p'.repeat(12));
+    expect(config.WEBHOOK_SECRET).toBe('w'.repeat(16));
+    expect(config.TOKEN_CALLBACK_SECRET).toBe('t'.repeat(16));
+    // Trimmed before counting, like every value.
+    expect(configError(() => loadConfig({ WEBHOOK_SECRET: ` ${'w'.repeat(15)} ` })).variable).toBe(
+      'WEBHOOK_SECRET',
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ API_PORT: '', ZOOM_SIM_URL: '  ' }).API_PORT).toBe(8080);
   });
 });
 
-describe('modes (contract §1)', () => {
+describe('modes (docs/contract.md §1)', () => {
   it('is sim mode when ZOOM_SIM_URL is set, whatever else is', () => {
     expect(resolveMode(loadConfig({ ZOOM_SIM_URL: 'http://127.0.0.1:9090', ZOOM_CLIENT_ID: 'x' }))).toEqual({
       kind: 'sim',

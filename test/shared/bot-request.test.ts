@@ -10,7 +10,7 @@ function fieldOf(body: unknown): string {
   return firstFieldIssue(result.error).field;
 }
 
-describe('bot request (contract §3)', () => {
+describe('bot request (docs/contract.md §3)', () => {
   it('strips spaces and dashes from the meeting number and trims the name', () => {
     const parsed = botRequestSchema.parse({ ...valid, displayName: '  Ünïcødé 会议 bot  ' });
     expect(parsed.meetingNumber).toBe('81234567890');

@@ -8,7 +8,7 @@ import {
 const inMeeting: SignalContext = { wasConnected: true, inWaitingRoom: false };
 const joining: SignalContext = { wasConnected: false, inWaitingRoom: false };
 
-describe('SDK signal table (contract §5)', () => {
+describe('SDK signal table (docs/contract.md §5)', () => {
   it('maps connection states to bot states', () => {
     expect(interpretConnectionChange({ state: 'Connected' }, joining)).toEqual({ kind: 'in_meeting' });
     expect(interpretConnectionChange({ state: 'Reconnecting', reason: 'failover' }, inMeeting).kind).toBe(

@@ -1,6 +1,11 @@
-import type { BotPage, BotPageEvent } from '../../runner/browser/bot-page.js';
 import { BotSupervisor } from '../../runner/supervisor/bot-supervisor.js';
-import type { JoinCredentials, StateChange } from '../../runner/supervisor/ports.js';
+import type {
+  BotPage,
+  BotPageEvent,
+  Clock,
+  JoinCredentials,
+  StateChange,
+} from '../../runner/supervisor/ports.js';
 import type { SupervisorSettings } from '../../runner/supervisor/supervisor-settings.js';
 import type { StartSituation } from '../../runner/supervisor/supervisor-types.js';
 import { systemClock } from '../../runner/supervisor/system-clock.js';
@@ -44,6 +49,12 @@ export class FakePage implements BotPage {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** Records the message; the chat paths are tested against the sim (test/meeting-events). */
+  readonly chats: Array<{ text: string; to?: number }> = [];
+  async sendChat(text: string, to?: number): Promise<void> {
+    this.chats.push({ text, ...(to !== undefined ? { to } : {}) });
   }
 
   onEvent(listener: (event: BotPageEvent) => void): () => void {
@@ -91,6 +102,10 @@ export interface HarnessOptions {
   onJoin?: (page: FakePage) => void;
   /** Replaces the mint; `n` counts mints (1 first). */
   mint?: (n: number) => Promise<JoinCredentials>;
+  /** Default: the wall clock. */
+  clock?: Clock;
+  /** The bot's first `in_meeting` in an earlier run (what the worker reads from the store). */
+  firstInMeetingAt?: number;
 }
 
 export function harness(options: HarnessOptions = {}) {
@@ -111,6 +126,7 @@ export function harness(options: HarnessOptions = {}) {
     request,
     logger: log.logger,
     start: options.start ?? { kind: 'fresh' },
+    ...(options.firstInMeetingAt !== undefined ? { firstInMeetingAt: options.firstInMeetingAt } : {}),
     settings: {
       reconnectGraceMs: 80,
       leaveTimeoutMs: 50,
@@ -150,7 +166,7 @@ export function harness(options: HarnessOptions = {}) {
         },
       },
       ourBots: { isOurs: (_meeting, p) => p.customerKey?.startsWith('our-') === true },
-      clock: systemClock,
+      clock: options.clock ?? systemClock,
     },
   });
   const abort = new AbortController();

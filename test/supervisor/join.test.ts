@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UrlNotAllowedError } from '../../runner/http/url-not-allowed-error.js';
 import {
   ZoomDailyLimitError,
   ZoomUnavailableError,
@@ -6,7 +7,7 @@ import {
 } from '../../runner/zoom/zoom-errors.js';
 import { BOT_ID, connect, type FakePage, harness, PASSCODE } from './fakes.js';
 
-/** Contract §5, join refusals and the way in: what the bot view shows for each. */
+/** docs/contract.md §5, join refusals and the way in: what the bot view shows for each. */
 describe('supervisor: joining', () => {
   it('Connected: joins with a fresh ZAK, our name, passcode and the bot id as customerKey', async () => {
     const h = harness();
@@ -221,6 +222,24 @@ describe('supervisor: joining', () => {
     expect(h.states()).toEqual(['minting', 'ended']);
     expect(h.last()).toMatchObject({ endReason: 'auth_failed', endDetail: 'zoom_user_not_found' });
     expect(h.pages).toHaveLength(0);
+  });
+
+  it('auth_failed: a refused token callback URL ends with url_not_allowed (a MintError, not a ZoomError)', async () => {
+    const h = harness({
+      mint: async () => {
+        throw new UrlNotAllowedError('https://hooks.example.com is not in OUTBOUND_URL_ALLOWLIST');
+      },
+    });
+    expect(await h.run()).toEqual({ kind: 'ended', reason: 'auth_failed', detail: 'url_not_allowed' });
+  });
+
+  it('a mint error without code and retryable (Redis down) is internal_error, not auth_failed', async () => {
+    const h = harness({
+      mint: async () => {
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+    });
+    expect(await h.run()).toMatchObject({ reason: 'internal_error', detail: 'mint: ECONNREFUSED' });
   });
 
   it('auth_failed: zoom_daily_limit ends at once, without retrying', async () => {

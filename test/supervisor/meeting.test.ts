@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connect, HUMAN, harness, OUR_OTHER_BOT, SELF, sleep, waitFor } from './fakes.js';
 
-/** Contract §5 in the meeting: blips, drops and rejoins, the ways a meeting ends, and leave rules. */
+/** docs/contract.md §5 in the meeting: blips, drops and rejoins, the ways a meeting ends, and leave rules. */
 describe('supervisor: in the meeting', () => {
   it('blip: Reconnecting "failover" then Connected within the grace period, no rejoin, no new token', async () => {
     const h = harness();
@@ -119,6 +119,41 @@ describe('supervisor: in the meeting', () => {
     h.supervisor.requestLeave('left_by_request');
     await run;
     expect(h.records[3]).toMatchObject({ state: 'rejoining', reason: 'browser_crashed' });
+  });
+
+  it.each([
+    [false, 'page_hung'],
+    [true, 'browser_hung'],
+  ] as const)(
+    'its page hung (browserHung %s): rejoins on a fresh page, named %s',
+    async (browserHung, reason) => {
+      const h = harness();
+      const run = h.run();
+      await h.until('in_meeting');
+      h.page().emit({ type: 'hung', browserHung, message: 'no beat for 10 s' });
+      await waitFor(() => h.pages.length === 2 && h.supervisor.state === 'in_meeting', 'the rejoin');
+      expect(h.pages[0]?.closed).toBe(true);
+      h.supervisor.requestLeave('left_by_request');
+      await run;
+      expect(h.records[3]).toMatchObject({ state: 'rejoining', reason });
+      expect(h.last()).toMatchObject({ rejoins: 1, endReason: 'left_by_request' });
+    },
+  );
+
+  it('a page hung before the bot got in: tried again, named page_hung', async () => {
+    let opened = 0;
+    const h = harness({
+      onJoin: (page) => {
+        opened += 1;
+        if (opened === 1) page.emit({ type: 'hung', browserHung: false, message: 'join unanswered' });
+        else connect(page);
+      },
+    });
+    const run = h.run();
+    await waitFor(() => h.pages.length === 2 && h.supervisor.state === 'in_meeting', 'the second try');
+    h.supervisor.requestLeave('left_by_request');
+    await run;
+    expect(h.records.find((r) => r.state === 'rejoining')).toMatchObject({ reason: 'page_hung' });
   });
 
   it('Closed with an unlisted reason is a drop: rejoin', async () => {

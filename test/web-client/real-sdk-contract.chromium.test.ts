@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MEETING_SDK_EVENTS } from '../../web-client/src/meeting-events.js';
 import { expectNoSecretLeaked, joinThroughRealSdk } from '../helpers/real-sdk-page.js';
 import { useRealSdkRig } from '../helpers/real-sdk-rig.js';
 
@@ -73,6 +74,22 @@ describe('real Meeting SDK: what reaches Zoom', () => {
     expect(form.get('userName')).toBe(NAME);
     expect(form.toString()).not.toContain(obfToken);
     expect(result).toMatchObject({ ok: false, errorCode: 200, reason: 'Token has expired.' });
+    await page.close();
+  });
+
+  it('registers on the real client exactly connection-change and the meeting events of §11', async () => {
+    const signature = await rig.zoom.clients.signatures.sign(MEETING);
+    const { page, log } = await joinThroughRealSdk({
+      browser: rig.browser,
+      pagesOrigin: rig.pages.origin,
+      params: { meetingNumber: MEETING, signature, userName: NAME, customerKey: 'bot-contract-3' },
+      answer: { status: false, errorCode: 3001, errorMessage: 'Meeting does not exist.' },
+    });
+    // Names recorded by wrapping the real client's `on`: what the SDK was handed, not what the page meant.
+    const init = log.events.find((e) => e.type === 'init-result');
+    expect(init?.type === 'init-result' && new Set(init.listening)).toEqual(
+      new Set(['connection-change', ...MEETING_SDK_EVENTS]),
+    );
     await page.close();
   });
 });

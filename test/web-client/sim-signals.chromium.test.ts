@@ -1,7 +1,7 @@
 import type { Browser } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BotPageEvent } from '../../runner/browser/bot-page.js';
 import { PuppeteerBotPage } from '../../runner/browser/puppeteer-bot-page.js';
+import type { BotPageEvent } from '../../runner/supervisor/ports.js';
 import { ensurePageBuilds, pageBuildDir } from '../../runner/web/page-build.js';
 import { PAGE_PATHS } from '../../runner/web/page-routes.js';
 import { type RunningPageServer, startPageServer } from '../../runner/web/page-server.js';
@@ -11,14 +11,14 @@ import {
   type SignalAction,
   type SignalContext,
 } from '../../shared/sdk-signals.js';
+import { startTestChromium } from '../../testkit/chromium.js';
 import { captureLogger } from '../helpers/capture-logger.js';
-import { startTestChromium } from '../helpers/chromium.js';
 import { type EventLog, recordEvents } from '../helpers/page-events.js';
 import { useSim } from '../helpers/sim-harness.js';
 
 /**
  * The sim build of the bot page in Chromium, against a started zoom-sim: each meeting event the
- * sim produces must reach the runner as the SDK signal that contract §5 maps to the right action.
+ * sim produces must reach the runner as the SDK signal that docs/contract.md §5 maps to the right action.
  */
 const sim = useSim();
 let pages: RunningPageServer;
@@ -183,10 +183,9 @@ describe('sim build in Chromium: SDK signals reach the runner', () => {
       window.zbrReport?.({ type: 'connection-change', change: { state: 7 }, zak: 'LEAKED-ZAK' } as never),
     );
     await page.puppeteerPage.evaluate(() => window.zbrReport?.('LEAKED-STRING' as never));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const ignored = () => logLines.filter((line) => line.includes('ignored an unreadable page report'));
+    await expect.poll(() => ignored()).toHaveLength(2);
     expect(log.events.length).toBe(before);
-    const ignored = logLines.filter((line) => line.includes('ignored an unreadable page report'));
-    expect(ignored).toHaveLength(2);
     expect(logLines.join('')).not.toContain('LEAKED');
   });
 

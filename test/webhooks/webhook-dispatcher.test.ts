@@ -33,7 +33,11 @@ describe('webhook dispatcher', () => {
     expect(verifySignatureHeader(SECRET, header, first.raw)).toBe(true);
     expect(verifyAsDocumented('another-secret', header, first.raw)).toBe(false);
     expect(first.headers['x-zbr-event-id']).toBe(first.body.id);
-    expect(first.body).toMatchObject({ type: 'bot.queued', bot: { id, state: 'queued' } });
+    expect(first.body).toMatchObject({
+      type: 'bot.queued',
+      bot: { id, state: 'queued' },
+      audience: receiver.origin,
+    });
     expect(Date.parse(first.body.createdAt)).not.toBeNaN();
     expect(new Set(receiver.received.map((r) => r.body.id)).size).toBe(2);
     // The receiver's URL (its token) is never logged; its origin is.
@@ -145,16 +149,19 @@ describe('webhook dispatcher', () => {
     expect(types(receiver.at('/slow'))).toEqual(['bot.queued', 'bot.minting']);
   });
 
-  it('delivers what was recorded while no dispatcher ran, to the bot and to WEBHOOK_URL', async () => {
+  it('delivers what was recorded while the dispatchers were down, to the bot and to WEBHOOK_URL', async () => {
     const rig = createRig();
     const receiver = await startReceiver();
-    const withUrl = await createBot(rig.store, `${receiver.origin}/bot`);
-    const without = await createBot(rig.store);
+    // An earlier run: the dispatchers have read this prefix before (its cursor exists).
+    await rig.start({ origin: receiver.origin }).close();
+    const store = rig.storeWith(`${receiver.origin}/all`);
+    const withUrl = await createBot(store, `${receiver.origin}/bot`);
+    const without = await createBot(store);
     for (const state of ['minting', 'joining', 'in_meeting'] as const) {
-      await rig.store.record(withUrl, { state });
-      await rig.store.record(without, { state });
+      await store.record(withUrl, { state });
+      await store.record(without, { state });
     }
-    rig.start({ origin: receiver.origin, webhookUrl: `${receiver.origin}/all` });
+    rig.start({ origin: receiver.origin });
     const order = ['bot.queued', 'bot.minting', 'bot.joining', 'bot.in_meeting'];
     await until(() => receiver.at('/bot').length === 4 && receiver.at('/all').length === 8);
     expect(types(receiver.at('/bot'))).toEqual(order);
@@ -165,6 +172,86 @@ describe('webhook dispatcher', () => {
     expect(receiver.at('/bot').map((r) => r.body.id)).toEqual(
       all.filter((r) => r.body.bot.id === withUrl).map((r) => r.body.id),
     );
+  });
+
+  it('never sends a new WEBHOOK_URL the events recorded before it was set', async () => {
+    const rig = createRig();
+    const receiver = await startReceiver();
+    await rig.start({ origin: receiver.origin }).close();
+    // Recorded by processes without WEBHOOK_URL, the dispatchers down.
+    const old = await createBot(rig.store, `${receiver.origin}/bot`);
+    const oldNoUrl = await createBot(rig.store);
+    await rig.store.record(old, { state: 'minting' });
+    await rig.store.record(oldNoUrl, { state: 'ended', endReason: 'left_by_request' });
+    // An entry as written before entries named their global destination (no `global` field).
+    const legacy = await createBot(rig.store);
+    await rig.redis.xadd(
+      `${rig.prefix}:bot-events-stream`,
+      '*',
+      'id',
+      legacy,
+      'event',
+      JSON.stringify({ id: legacy, state: 'minting', at: new Date().toISOString(), view: {} }),
+      'url',
+      '',
+    );
+    // Now a process with WEBHOOK_URL set starts and records.
+    const store = rig.storeWith(`${receiver.origin}/all`);
+    rig.start({ origin: receiver.origin });
+    await store.record(old, { state: 'joining' });
+    const fresh = await createBot(store);
+    await until(() => receiver.at('/bot').length === 3 && receiver.at('/all').length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The bot's own URL still gets all of its events, the old ones included.
+    expect(types(receiver.at('/bot'))).toEqual(['bot.queued', 'bot.minting', 'bot.joining']);
+    const all = receiver.at('/all');
+    expect(all.map((r) => [r.body.bot.id, r.body.type])).toEqual(
+      expect.arrayContaining([
+        [old, 'bot.joining'],
+        [fresh, 'bot.queued'],
+      ]),
+    );
+    expect(all).toHaveLength(2);
+  });
+
+  it('sends each event to the WEBHOOK_URL of the process that recorded it', async () => {
+    const rig = createRig();
+    const receiver = await startReceiver();
+    rig.start({ origin: receiver.origin });
+    const api = rig.storeWith(`${receiver.origin}/api-hooks`);
+    const worker = rig.storeWith(`${receiver.origin}/worker-hooks`);
+    const id = await createBot(api);
+    await worker.record(id, { state: 'minting' });
+    // The bot's own URL equal to its recorder's WEBHOOK_URL: sent once.
+    const same = await createBot(api, `${receiver.origin}/api-hooks`);
+    await until(() => receiver.received.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.at('/api-hooks').map((r) => [r.body.bot.id, r.body.type])).toEqual(
+      expect.arrayContaining([
+        [id, 'bot.queued'],
+        [same, 'bot.queued'],
+      ]),
+    );
+    expect(receiver.at('/api-hooks')).toHaveLength(2);
+    expect(types(receiver.at('/worker-hooks'))).toEqual(['bot.minting']);
+  });
+
+  it('starts at the end of the stream on a prefix no dispatcher has read', async () => {
+    const rig = createRig();
+    const receiver = await startReceiver();
+    // History from before this deployment's first dispatcher: never delivered, to anyone.
+    const store = rig.storeWith(`${receiver.origin}/all`);
+    const before = await createBot(store, `${receiver.origin}/bot`);
+    await store.record(before, { state: 'minting' });
+    await store.record(before, { state: 'ended', endReason: 'left_by_request' });
+    rig.start({ origin: receiver.origin });
+    const after = await createBot(store, `${receiver.origin}/bot`);
+    await until(() => receiver.received.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.received.map((r) => [r.path, r.body.bot.id, r.body.type]).sort()).toEqual([
+      ['/all', after, 'bot.queued'],
+      ['/bot', after, 'bot.queued'],
+    ]);
   });
 
   it('carries on after a dispatcher stops mid-backlog: another one delivers the rest, in order', async () => {

@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
 import { createLogger, type Logger } from '../../runner/log/logger.js';
 import { BotStore } from '../../runner/queue/bot-store.js';
 import {
   startWebhookDispatcher,
   type WebhookDispatcher,
-  type WebhookMetrics,
   type WebhookSettings,
 } from '../../runner/webhooks/webhook-dispatcher.js';
-import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { WebhookMetrics } from '../../runner/webhooks/webhook-metrics.js';
+import { DEFAULT_TENANT } from '../../shared/tenant.js';
+import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../testkit/redis.js';
 
 export const SECRET = 'webhook-test-secret';
 
@@ -29,7 +31,13 @@ export type Answer = (request: Received, nthForPath: number) => { status: number
 /** A webhook receiver on 127.0.0.1 that records every request; closed when the test ends. */
 export async function startReceiver(answer: Answer = () => ({ status: 200 })) {
   const received: Received[] = [];
+  const load = { open: 0, maxOpen: 0 };
   const server = createServer((req, res) => {
+    load.open += 1;
+    load.maxOpen = Math.max(load.maxOpen, load.open);
+    res.on('close', () => {
+      load.open -= 1;
+    });
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -58,6 +66,8 @@ export async function startReceiver(answer: Answer = () => ({ status: 200 })) {
   return {
     origin,
     received,
+    /** Requests not yet answered or abandoned now, and the most there ever were at once. */
+    load,
     /** Requests to `path`, in arrival order. */
     at: (path: string) => received.filter((r) => r.path === path),
   };
@@ -65,12 +75,20 @@ export async function startReceiver(answer: Answer = () => ({ status: 200 })) {
 
 export interface Rig {
   prefix: string;
+  redis: Redis;
+  /** The bot store of a process without WEBHOOK_URL. */
   store: BotStore;
+  /** The bot store of a process with this WEBHOOK_URL: the events it records go there too. */
+  storeWith(webhookUrl: string): BotStore;
   logLines: string[];
   logger: Logger;
+  /**
+   * A dispatcher of this prefix. It delivers each event where its recorder said (see `storeWith`):
+   * a dispatcher has no WEBHOOK_URL of its own.
+   */
   start(options: {
-    origin: string;
-    webhookUrl?: string;
+    /** The receivers' origins: OUTBOUND_URL_ALLOWLIST. */
+    origin: string | readonly string[];
     settings?: WebhookSettings;
     metrics?: WebhookMetrics;
   }): WebhookDispatcher;
@@ -98,10 +116,12 @@ export function createRig(): Rig {
   });
   return {
     prefix,
+    redis,
     store: new BotStore({ redis, prefix }),
+    storeWith: (webhookUrl) => new BotStore({ redis, prefix, globalWebhookUrl: webhookUrl }),
     logLines,
     logger,
-    start: ({ origin, webhookUrl, settings, metrics }) => {
+    start: ({ origin, settings, metrics }) => {
       const dispatcher = startWebhookDispatcher({
         redis,
         redisUrl: TEST_REDIS_URL,
@@ -110,8 +130,7 @@ export function createRig(): Rig {
         ...(metrics ? { metrics } : {}),
         config: {
           WEBHOOK_SECRET: SECRET,
-          OUTBOUND_URL_ALLOWLIST: [origin],
-          ...(webhookUrl ? { WEBHOOK_URL: webhookUrl } : {}),
+          OUTBOUND_URL_ALLOWLIST: typeof origin === 'string' ? [origin] : [...origin],
         },
         settings: {
           timeoutMs: 500,
@@ -134,6 +153,7 @@ export async function createBot(store: BotStore, webhookUrl?: string): Promise<s
   const id = randomUUID();
   await store.create({
     id,
+    tenant: DEFAULT_TENANT,
     meetingNumber: '123456789',
     displayName: 'Bot',
     state: 'queued',

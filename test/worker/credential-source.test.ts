@@ -6,8 +6,8 @@ import { SIGNATURE_HEADER, verifySignatureHeader } from '../../runner/http/signe
 import type { JoinCredentials } from '../../runner/supervisor/ports.js';
 import { ZoomCredentialSource } from '../../runner/worker/credential-source.js';
 import { type BotAuth, type BotRequest, botRequestSchema } from '../../shared/bot-request.js';
+import { createSimClients, type SimClients } from '../../testkit/sim-clients.js';
 import { captureLogger } from '../helpers/capture-logger.js';
-import { createSimClients, type SimClients } from '../helpers/sim-clients.js';
 import { useSim } from '../helpers/sim-harness.js';
 
 /** The Zoom credential source against a started zoom-sim: one fresh mint per join attempt. */

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { OurBotsDirectory } from '../../runner/worker/our-bots-directory.js';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis.js';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../../testkit/redis.js';
 
 const redis = connectTestRedis();
 const prefix = uniquePrefix();

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSim } from '../../testkit/sim.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from '../helpers/sim.js';
-import { accessToken, api, basicAuth, control, liftRateLimits } from './rest-helpers.js';
+import { accessToken, api, basicAuth, control, controlOk, liftRateLimits } from './rest-helpers.js';
 
 /** `PUT /_sim/faults`: the OAuth and token endpoints fail on demand, then work again. */
 describe('zoom-sim injected faults', () => {
@@ -14,7 +14,7 @@ describe('zoom-sim injected faults', () => {
   });
   afterAll(() => sim.close());
   afterEach(async () => {
-    await control(sim, 'PUT', '/faults', { oauth: null, userToken: null });
+    await controlOk(sim, 'PUT', '/faults', { oauth: null, userToken: null });
   });
 
   const oauth = () =>
@@ -46,7 +46,7 @@ describe('zoom-sim injected faults', () => {
   });
 
   it('answers token mints 429 with Retry-After for `forMs`, then mints again', async () => {
-    await control(sim, 'PUT', '/faults', { userToken: { status: 429, forMs: 300 } });
+    await controlOk(sim, 'PUT', '/faults', { userToken: { status: 429, forMs: 300 } });
     const limited = await zak();
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('1');
@@ -60,9 +60,9 @@ describe('zoom-sim injected faults', () => {
   });
 
   it('a fault with neither count nor forMs lasts until cleared with null', async () => {
-    await control(sim, 'PUT', '/faults', { userToken: { status: 500 } });
+    await controlOk(sim, 'PUT', '/faults', { userToken: { status: 500 } });
     for (let i = 0; i < 3; i++) expect((await zak()).status).toBe(500);
-    await control(sim, 'PUT', '/faults', { userToken: null });
+    await controlOk(sim, 'PUT', '/faults', { userToken: null });
     expect((await zak()).status).toBe(200);
   });
 

@@ -50,6 +50,7 @@ describe('control API: meetings', () => {
         customerKey: null,
         isBot: false,
         isHost: false,
+        role: 'attendee',
         state: 'in_meeting',
       },
     ]);
@@ -104,11 +105,11 @@ describe('control API: malformed requests get Zoom-shaped 4xx and the server sta
     const bot = await sim.joinConnected(number);
     const result = await bot.joinResult();
     const id = result.ok ? result.participantId : 0;
-    expectZoomError(await sim.participantControl(number, id, 'drop', { forMs: 'soon' }), 400);
-    expectZoomError(await sim.participantControl(number, id, 'drop', { recover: false }), 400);
-    expectZoomError(await sim.control(number, 'humans', {}), 400);
-    expectZoomError(await sim.control(number, 'humans', { userName: 42 }), 400);
-    expectZoomError(await sim.control(number, 'lock', { locked: 'no' }), 400);
+    expectZoomError(await sim.tryParticipantControl(number, id, 'drop', { forMs: 'soon' }), 400);
+    expectZoomError(await sim.tryParticipantControl(number, id, 'drop', { recover: false }), 400);
+    expectZoomError(await sim.tryControl(number, 'humans', {}), 400);
+    expectZoomError(await sim.tryControl(number, 'humans', { userName: 42 }), 400);
+    expectZoomError(await sim.tryControl(number, 'lock', { locked: 'no' }), 400);
     expect(bot.closed).toBe(false);
   });
 
@@ -120,22 +121,22 @@ describe('control API: malformed requests get Zoom-shaped 4xx and the server sta
     const missing = await sim.request('GET', '/_sim/meetings/99999999999');
     expectZoomError(missing, 404);
     expect(missing.body.code).toBe(3001);
-    expectZoomError(await sim.control('99999999999', 'start'), 404);
+    expectZoomError(await sim.tryControl('99999999999', 'start'), 404);
     const { number } = await sim.createMeeting();
-    expectZoomError(await sim.participantControl(number, 12345, 'admit'), 404);
+    expectZoomError(await sim.tryParticipantControl(number, 12345, 'admit'), 404);
     expectZoomError(await sim.request('POST', `/_sim/meetings/${number}/participants/abc/remove`), 404);
   });
 
   it('moves a participant cannot make: 409', async () => {
     const { number } = await sim.createMeeting();
     const id = await sim.addHuman(number, 'Alice');
-    expectZoomError(await sim.participantControl(number, id, 'admit'), 409);
+    expectZoomError(await sim.tryParticipantControl(number, id, 'admit'), 409);
     await sim.participantControl(number, id, 'leave');
-    expectZoomError(await sim.participantControl(number, id, 'remove'), 409);
-    expectZoomError(await sim.participantControl(number, id, 'drop'), 409);
+    expectZoomError(await sim.tryParticipantControl(number, id, 'remove'), 409);
+    expectZoomError(await sim.tryParticipantControl(number, id, 'drop'), 409);
     await sim.control(number, 'end');
-    expectZoomError(await sim.control(number, 'start'), 409);
-    expectZoomError(await sim.control(number, 'humans', { userName: 'Late' }), 409);
+    expectZoomError(await sim.tryControl(number, 'start'), 409);
+    expectZoomError(await sim.tryControl(number, 'humans', { userName: 'Late' }), 409);
   });
 
   it('the server is still up after all that', async () => {

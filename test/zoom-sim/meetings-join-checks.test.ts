@@ -81,7 +81,7 @@ describe('join checks, in Zoom order (refusal codes)', () => {
     expect(await sim.joinRefused(number, { obfToken: used })).toBe(4014);
 
     const expired = await sim.mintObf(authoriser, number);
-    await sim.request('POST', '/_sim/tokens/expire');
+    await sim.call('POST', '/_sim/tokens/expire');
     expect(await sim.joinRefused(number, { obfToken: expired })).toBe(4014);
 
     const zak = await sim.mintZak();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSim } from '../../testkit/sim.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from '../helpers/sim.js';
 import { accessToken, api, basicAuth, control } from './rest-helpers.js';
 
 describe('zoom-sim OAuth (S2S account_credentials)', () => {

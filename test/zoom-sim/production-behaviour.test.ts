@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
 import { participantIn, useSim } from '../helpers/sim-harness.js';
 
-/** zoom-facts §1: what teams running ZAK bots at scale report from production. Each its own test. */
+/** docs/zoom.md §1: what teams running ZAK bots at scale report from production. Each its own test. */
 const sim = useSim();
 
 const PNG = Buffer.from(
@@ -16,7 +16,7 @@ async function idOf(participant: SimParticipant): Promise<number> {
   return result.participantId;
 }
 
-describe('production behaviour (zoom-facts §1)', () => {
+describe('production behaviour (docs/zoom.md §1)', () => {
   it("one service user's ZAKs join many meetings at the same time", async () => {
     const meetings = await Promise.all([1, 2, 3, 4, 5].map(() => sim.createMeeting({ requireAuth: true })));
     const bots = await Promise.all(
@@ -70,7 +70,7 @@ describe('production behaviour (zoom-facts §1)', () => {
     const { number } = await sim.createMeeting({ requireAuth: true });
     const zak = await sim.mintZak();
     const bot = await sim.joinConnected(number, { zak });
-    await sim.request('POST', '/_sim/tokens/expire');
+    await sim.call('POST', '/_sim/tokens/expire');
     await sim.participantControl(number, await idOf(bot), 'drop');
     await bot.waitForClose();
     expect(await sim.joinRefused(number, { zak })).toBe(3623);

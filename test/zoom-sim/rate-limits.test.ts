@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSim } from '../../testkit/sim.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
 import { PLAN_LIMITS, RateLimiter } from '../../zoom-sim/store/rate-limiter.js';
-import { startTestSim } from '../helpers/sim.js';
-import { accessToken, api, control } from './rest-helpers.js';
+import { accessToken, api, control, controlOk } from './rest-helpers.js';
 
 const QPS_MESSAGE = 'You have reached the maximum per-second rate limit for this API. Try again later.';
 
@@ -17,7 +17,7 @@ describe('zoom-sim rate limits over HTTP', () => {
   // Back to the Pro defaults after each test (which also clears the counts), so tests do not see each
   // other's limits or usage.
   afterEach(async () => {
-    await control(sim, 'PUT', '/limits', { plan: 'pro', latencyMs: 0 });
+    await controlOk(sim, 'PUT', '/limits', { plan: 'pro', latencyMs: 0 });
   });
 
   const zak = () => api(sim, bearer, `/users/${sim.context.users.serviceUser.id}/token?type=zak`);
@@ -64,7 +64,7 @@ describe('zoom-sim rate limits over HTTP', () => {
   });
 
   it('refuses the request over the per-second limit with 429, QPS headers and Retry-After in seconds', async () => {
-    await control(sim, 'PUT', '/limits', { light: { perSecond: 2 } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perSecond: 2 } });
     const before = await rateLimited();
     expect((await zak()).status).toBe(200);
     expect((await zak()).status).toBe(200);
@@ -80,7 +80,7 @@ describe('zoom-sim rate limits over HTTP', () => {
   });
 
   it('accepts requests again once the second has passed', async () => {
-    await control(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
     expect((await zak()).status).toBe(200);
     expect((await zak()).status).toBe(429);
     await new Promise((r) => setTimeout(r, 1050));
@@ -88,14 +88,14 @@ describe('zoom-sim rate limits over HTTP', () => {
   });
 
   it('keeps categories apart: Light exhausted, Medium still answers', async () => {
-    await control(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
     await zak();
     expect((await zak()).status).toBe(429);
     expect((await api(sim, bearer, '/users')).status).toBe(200);
   });
 
   it('shares the budget between all access tokens of the account', async () => {
-    await control(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
     const other = await accessToken(sim);
     expect((await zak()).status).toBe(200);
     const res = await api(sim, other, `/users/${sim.context.users.serviceUser.id}/token?type=zak`);
@@ -103,7 +103,7 @@ describe('zoom-sim rate limits over HTTP', () => {
   });
 
   it('refuses over the daily limit with 429, Daily-limit headers and Retry-After at the next UTC midnight', async () => {
-    await control(sim, 'PUT', '/limits', { light: { perSecond: 100, perDay: 2 } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perSecond: 100, perDay: 2 } });
     const ok = await zak();
     expect(ok.headers.get('x-ratelimit-type')).toBe('Daily-limit');
     expect(ok.headers.get('x-ratelimit-limit')).toBe('2');
@@ -122,23 +122,23 @@ describe('zoom-sim rate limits over HTTP', () => {
   });
 
   it('starts a category afresh when its limits are set', async () => {
-    await control(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
     await zak();
     expect((await zak()).status).toBe(429);
-    await control(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perSecond: 1 } });
     expect((await zak()).status).toBe(200);
   });
 
   it('lifts a daily limit with perDay null', async () => {
-    await control(sim, 'PUT', '/limits', { light: { perDay: 1 } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perDay: 1 } });
     await zak();
     expect((await zak()).status).toBe(429);
-    await control(sim, 'PUT', '/limits', { light: { perDay: null } });
+    await controlOk(sim, 'PUT', '/limits', { light: { perDay: null } });
     expect((await zak()).status).toBe(200);
   });
 
   it('adds latencyMs to every REST and OAuth answer', async () => {
-    await control(sim, 'PUT', '/limits', { latencyMs: 300 });
+    await controlOk(sim, 'PUT', '/limits', { latencyMs: 300 });
     const started = performance.now();
     await zak();
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);

@@ -1,5 +1,5 @@
+import { startTestSim } from '../../testkit/sim.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
-import { startTestSim } from '../helpers/sim.js';
 
 /** `Authorization: Basic` for the sim's own S2S app (or any id/secret given). */
 export function basicAuth(sim: RunningSim, clientId?: string, clientSecret?: string): string {
@@ -36,11 +36,25 @@ export function control(sim: RunningSim, method: string, path: string, body?: un
   });
 }
 
+/** `control` for a call that must work: answers the parsed body, or throws with the status and body. */
+export async function controlOk(
+  sim: RunningSim,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const res = await control(sim, method, path, body);
+  const text = await res.text();
+  if (res.status < 200 || res.status > 299)
+    throw new Error(`${method} /_sim${path} answered ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
 /** Lifts the per-second budgets (Pro: Light 30/s) for suites that fire many requests back to back. */
 export async function liftRateLimits(sim: RunningSim): Promise<void> {
   const big = { perSecond: 100_000, perDay: null };
   const res = await control(sim, 'PUT', '/limits', { light: big, medium: big, heavy: big });
-  if (res.status !== 200) throw new Error(`PUT /_sim/limits answered ${res.status}`);
+  if (res.status !== 200) throw new Error(`PUT /_sim/limits answered ${res.status}: ${await res.text()}`);
 }
 
 /** A sim for REST tests: rate limits lifted, and an access token to call `/v2` with. */

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestChromium } from '../helpers/chromium.js';
+import { startTestChromium } from '../../testkit/chromium.js';
 import { useSim } from '../helpers/sim-harness.js';
 
 /** The browser module in real Chromium, against a real sim: join, see Connected, leave. */

@@ -13,7 +13,7 @@ import {
   ZoomAuthInvalidCredentialsError,
 } from '../../runner/zoom/zoom-errors.js';
 import { ZoomHttp } from '../../runner/zoom/zoom-http.js';
-import { startTestSim } from '../helpers/sim.js';
+import { startTestSim } from '../../testkit/sim.js';
 import { useZoomKit } from './zoom-kit.js';
 
 describe('access tokens against zoom-sim', () => {

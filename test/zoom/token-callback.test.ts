@@ -8,9 +8,11 @@ import {
   signatureHeader,
   verifySignatureHeader,
 } from '../../runner/http/signed-request.js';
+import { UrlNotAllowedError } from '../../runner/http/url-not-allowed-error.js';
 import { createLogger } from '../../runner/log/logger.js';
 import { TokenCallbacks } from '../../runner/zoom/token-callback.js';
-import { TokenCallbackFailedError, UrlNotAllowedError } from '../../runner/zoom/zoom-errors.js';
+import { TokenCallbackFailedError } from '../../runner/zoom/zoom-errors.js';
+import { changingLookup, PUBLIC_ADDRESS, resolverAtConnect, tcpCounter } from '../helpers/outbound-stubs.js';
 
 const SECRET = 'callback-secret-for-tests-0123456789';
 
@@ -70,7 +72,7 @@ const honestReceiver =
     );
   };
 
-describe('token callbacks (contract §7)', () => {
+describe('token callbacks (docs/contract.md §7)', () => {
   const receiver = useReceiver();
   const lines: string[] = [];
   const callbacks = (options: { secret?: string; timeoutMs?: number; allowlist?: string[] } = {}) =>
@@ -85,7 +87,7 @@ describe('token callbacks (contract §7)', () => {
     lines.length = 0;
   });
 
-  it('posts a signed {botId, meetingNumber, type} and returns {zak} or {obfToken}', async () => {
+  it('posts a signed {botId, meetingNumber, type, audience} and returns {zak} or {obfToken}', async () => {
     receiver.handle(honestReceiver(SECRET));
     const zak = await callbacks().fetch(`${receiver.origin}/tokens?k=1`, {
       botId: 'bot-1',
@@ -104,6 +106,8 @@ describe('token callbacks (contract §7)', () => {
       botId: 'bot-1',
       meetingNumber: '81234567890',
       type: 'zak',
+      // The origin it was sent to: a receiver refuses a request signed for another one.
+      audience: receiver.origin,
     });
     expect(first?.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
   });
@@ -147,6 +151,40 @@ describe('token callbacks (contract §7)', () => {
     expect(verifySignatureHeader('wrong', header, body, { nowSec: now })).toBe(false);
     expect(verifySignatureHeader(SECRET, header, body, { nowSec: now + 3600 })).toBe(false);
     expect(verifySignatureHeader(SECRET, undefined, body)).toBe(false);
+  });
+
+  it('does not follow a redirect, and reads at most 64 KiB of an answer', async () => {
+    receiver.handle((_b, _q, res) => res.writeHead(302, { location: `${receiver.origin}/elsewhere` }).end());
+    const redirected = await callbacks()
+      .fetch(`${receiver.origin}/t`, { botId: 'b', meetingNumber: '123456789', type: 'zak' })
+      .catch((e: unknown) => e);
+    expect(redirected).toMatchObject({ code: 'token_callback_failed', problem: 'status', status: 302 });
+    expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual(['zak']);
+    receiver.handle((_b, _q, res) => res.end(`{"zak":"${'z'.repeat(1024 * 1024)}"}`));
+    const large = await callbacks()
+      .fetch(`${receiver.origin}/t`, { botId: 'b', meetingNumber: '123456789', type: 'zak' })
+      .catch((e: unknown) => e);
+    expect(large).toMatchObject({ code: 'token_callback_failed', problem: 'bad_body', retryable: false });
+  });
+
+  it('connects to the address it checked, not to a later DNS answer (127.0.0.1)', async () => {
+    const loopback = await tcpCounter();
+    const { asked, lookup } = changingLookup([PUBLIC_ADDRESS], ['127.0.0.1']);
+    resolverAtConnect(lookup);
+    const error = await new TokenCallbacks({
+      secret: SECRET,
+      policy: new OutboundUrlPolicy({ lookup }),
+      timeoutMs: 500,
+    })
+      .fetch(`https://rebind.test:${loopback.port}/t`, {
+        botId: 'b',
+        meetingNumber: '123456789',
+        type: 'zak',
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenCallbackFailedError);
+    expect(asked).toEqual(['rebind.test']);
+    expect(loopback.seen).toHaveLength(0);
   });
 
   it('refuses URLs outside the allowlist before sending anything', async () => {
@@ -196,7 +234,10 @@ describe('outbound URL policy without an allowlist', () => {
     const publicOnly = new OutboundUrlPolicy({
       lookup: resolvingTo('93.184.215.14', '2606:2800:21f:cb07::1'),
     });
-    await expect(publicOnly.check('https://hooks.example.com/x?k=1')).resolves.toBeInstanceOf(URL);
+    await expect(publicOnly.check('https://hooks.example.com/x?k=1')).resolves.toMatchObject({
+      url: expect.any(URL),
+      connectTo: [{ address: '93.184.215.14' }, { address: '2606:2800:21f:cb07::1' }],
+    });
   });
 
   it('classifies addresses', () => {

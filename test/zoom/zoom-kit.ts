@@ -9,12 +9,12 @@ import {
   resolveZoomCredentials,
   type ZoomClients,
 } from '../../runner/zoom/zoom-credentials.js';
+import { deletePrefix } from '../../testkit/redis.js';
+import { type SimCredentials, startTestSim } from '../../testkit/sim.js';
 import { SimParticipant } from '../../zoom-sim/client/sim-participant.js';
 import type { JoinParams } from '../../zoom-sim/protocol.js';
 import type { RunningSim } from '../../zoom-sim/server.js';
 import type { SimConfig } from '../../zoom-sim/sim-config.js';
-import { deletePrefix } from '../helpers/redis.js';
-import { type SimCredentials, startTestSim } from '../helpers/sim.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -40,7 +40,9 @@ export function useZoomKit(simOverrides: Partial<SimConfig> = {}) {
 
   beforeAll(async () => {
     sim = await startTestSim(simOverrides);
-    credentials = (await (await fetch(`${sim.url}/_sim/credentials`)).json()) as SimCredentials;
+    const response = await fetch(`${sim.url}/_sim/credentials`);
+    if (response.status !== 200) throw new Error(`credentials: ${response.status} ${await response.text()}`);
+    credentials = (await response.json()) as SimCredentials;
   });
   afterEach(async () => {
     const seen = [...secrets, credentials?.clientSecret, credentials?.sdkSecret].filter(
@@ -125,7 +127,9 @@ export function useZoomKit(simOverrides: Partial<SimConfig> = {}) {
     },
 
     async stats(): Promise<SimStats> {
-      return (await (await fetch(`${running().url}/_sim/stats`)).json()) as SimStats;
+      const response = await fetch(`${running().url}/_sim/stats`);
+      if (response.status !== 200) throw new Error(`stats: ${response.status} ${await response.text()}`);
+      return (await response.json()) as SimStats;
     },
 
     async setLimits(body: Record<string, unknown>): Promise<void> {
@@ -143,9 +147,9 @@ export function useZoomKit(simOverrides: Partial<SimConfig> = {}) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(settings),
       });
-      const body = (await response.json()) as { number: string };
-      if (response.status !== 201) throw new Error(`create meeting: ${response.status}`);
-      return body.number;
+      if (response.status !== 201)
+        throw new Error(`create meeting: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { number: string }).number;
     },
 
     async addHuman(meetingNumber: string, userName: string, userId?: string): Promise<void> {
@@ -154,7 +158,7 @@ export function useZoomKit(simOverrides: Partial<SimConfig> = {}) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ userName, ...(userId ? { userId } : {}) }),
       });
-      if (response.status !== 201) throw new Error(`add human: ${response.status}`);
+      if (response.status !== 201) throw new Error(`add human: ${response.status} ${await response.text()}`);
     },
   };
   return kit;

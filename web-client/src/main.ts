@@ -1,6 +1,9 @@
 import ZoomMtgEmbedded from '@zoom/meetingsdk/embedded';
-import type { PageInitOptions, PageJoinParams } from '../../shared/bridge.js';
+import type { PageChatRequest, PageInitOptions, PageJoinParams } from '../../shared/bridge.js';
+import { DeadManSwitch, startBeating } from './liveness.js';
+import { MeetingEventFeed, TICK_MS } from './meeting-events.js';
 import { toPageParticipant, toPageParticipants } from './participants.js';
+import { recordRegistrations } from './registrations.js';
 import { describeFailure, report } from './report.js';
 
 /**
@@ -8,12 +11,23 @@ import { describeFailure, report } from './report.js';
  * argument of `zbrBot.join` and go straight to the SDK, so no other frame or global can see them.
  */
 const client = ZoomMtgEmbedded.createClient();
+const listening = recordRegistrations(client);
 const root = document.getElementById('zoom-root') ?? document.body;
 let initialised = false;
+/** docs/contract.md §11: the meeting events, reported from `init` on. */
+const meetingEvents = new MeetingEventFeed(client, report);
+const deadMan = new DeadManSwitch((untouchedMs) => {
+  client.leaveMeeting().catch(() => {
+    // Not in a session any more: nothing to leave.
+  });
+  report({ type: 'self-left', untouchedMs });
+});
 
 function listen(): void {
   // Raw fields only: the runner validates every report, so the page carries no schema library.
   client.on('connection-change', (payload: { state?: unknown; reason?: unknown; errorCode?: unknown }) => {
+    // The session is over: nothing left for the dead-man switch to leave.
+    if (payload?.state === 'Closed') deadMan.disarm();
     report({
       type: 'connection-change',
       change: {
@@ -31,12 +45,14 @@ function listen(): void {
   client.on('user-added', users('user-added'));
   client.on('user-removed', users('user-removed'));
   client.on('user-updated', users('user-updated'));
+  meetingEvents.listen();
+  setInterval(() => meetingEvents.tick(), TICK_MS);
 }
 
 window.zbrBot = {
   async init(options: PageInitOptions) {
     if (initialised) {
-      report({ type: 'init-result', ok: true });
+      report({ type: 'init-result', ok: true, ...(listening ? { listening: [...listening] } : {}) });
       return;
     }
     try {
@@ -50,12 +66,14 @@ window.zbrBot = {
       });
       initialised = true;
       listen();
-      report({ type: 'init-result', ok: true });
+      report({ type: 'init-result', ok: true, ...(listening ? { listening: [...listening] } : {}) });
     } catch (error) {
       report({ type: 'init-result', ok: false, ...describeFailure(error) });
     }
   },
   async join(params: PageJoinParams) {
+    deadMan.arm();
+    meetingEvents.reset();
     try {
       await client.join({
         meetingNumber: params.meetingNumber,
@@ -74,12 +92,19 @@ window.zbrBot = {
     }
   },
   async leave() {
+    deadMan.disarm();
     try {
       await client.leaveMeeting();
       report({ type: 'leave-result', ok: true });
     } catch (error) {
       report({ type: 'leave-result', ok: false, ...describeFailure(error) });
     }
+  },
+  touch() {
+    deadMan.touch();
+  },
+  sendChat(request: PageChatRequest) {
+    return meetingEvents.sendChat(request);
   },
 };
 
@@ -89,3 +114,4 @@ window.addEventListener('unhandledrejection', (event) =>
 );
 
 report({ type: 'ready', sdk: __ZBR_SDK__, crossOriginIsolated: window.crossOriginIsolated });
+startBeating();

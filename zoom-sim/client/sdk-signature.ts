@@ -13,7 +13,7 @@ export interface SdkSignatureInput {
 }
 
 /**
- * A Meeting SDK signature as zoom-facts §3 describes it. For tests and tools that join the sim
+ * A Meeting SDK signature as docs/zoom.md §3 describes it. For tests and tools that join the sim
  * directly; the runner signs with its own code.
  */
 export function makeSdkSignature(input: SdkSignatureInput): Promise<string> {

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import {
+  type ChatResultMessage,
   type ConnectionChangeMessage,
   type JoinParams,
   type JoinResultMessage,
@@ -10,6 +11,17 @@ import {
 } from '../protocol.js';
 
 const DEFAULT_WAIT_MS = 5000;
+
+export interface SimParticipantOptions {
+  /**
+   * Keep every server message in `messages` (default true). A long-lived participant (the runner's
+   * sim-client page driver, hundreds per process) reads them with `onMessage` instead, so its memory
+   * does not grow with the meeting's traffic; `waitForMessage` and `joinResult` then see nothing.
+   */
+  keepMessages?: boolean;
+  /** Gives up opening the socket after this long (ws `handshakeTimeout`); unset: no limit. */
+  handshakeTimeoutMs?: number;
+}
 
 /**
  * A meeting participant over the zoom-sim protocol, for Node tests and tools: what the browser module
@@ -22,39 +34,67 @@ export class SimParticipant {
   /** Set when the socket has closed: its close code. */
   closeCode: number | undefined;
   private readonly waiters = new Set<() => void>();
+  private nextChatRef = 1;
+  private readonly messageListeners = new Set<(message: ServerMessage) => void>();
+  private readonly closeListeners = new Set<(code: number) => void>();
 
-  private constructor(private readonly ws: WebSocket) {
+  private constructor(
+    private readonly ws: WebSocket,
+    keepMessages: boolean,
+  ) {
     ws.on('message', (data) => {
       const text = String(data);
       const parsed = serverMessageSchema.safeParse(parseJson(text));
       // Kept rather than thrown: a throw inside a socket listener would crash the test process.
-      if (parsed.success) this.messages.push(parsed.data);
-      else this.badFrames.push(text.slice(0, 500));
+      if (parsed.success) {
+        if (keepMessages) this.messages.push(parsed.data);
+        for (const listener of [...this.messageListeners]) listener(parsed.data);
+      } else if (keepMessages) this.badFrames.push(text.slice(0, 500));
       this.notify();
     });
     ws.on('close', (code) => {
       this.closeCode = code;
       this.notify();
+      for (const listener of [...this.closeListeners]) listener(code);
     });
     ws.on('error', () => {});
   }
 
   /** Opens a socket to the sim at `simUrl` (`http://host:port`) and sends `join`. */
-  static async join(simUrl: string, params: JoinParams): Promise<SimParticipant> {
-    const participant = await SimParticipant.connect(simUrl);
+  static async join(
+    simUrl: string,
+    params: JoinParams,
+    options: SimParticipantOptions = {},
+  ): Promise<SimParticipant> {
+    const participant = await SimParticipant.connect(simUrl, options);
     participant.sendRaw(JSON.stringify({ type: 'join', ...params }));
     return participant;
   }
 
   /** Opens a socket without joining: for protocol tests that send their own frames. */
-  static connect(simUrl: string): Promise<SimParticipant> {
+  static connect(simUrl: string, options: SimParticipantOptions = {}): Promise<SimParticipant> {
     const url = new URL(PARTICIPANT_SOCKET_PATH, simUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(
+      url,
+      options.handshakeTimeoutMs !== undefined ? { handshakeTimeout: options.handshakeTimeoutMs } : {},
+    );
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new SimParticipant(ws)));
+      ws.once('open', () => resolve(new SimParticipant(ws, options.keepMessages ?? true)));
       ws.once('error', reject);
     });
+  }
+
+  /** Every server message from now on, as it arrives (listeners are called in order, synchronously). */
+  onMessage(listener: (message: ServerMessage) => void): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
+  }
+
+  /** Called once, with the close code, when the socket closes. */
+  onClose(listener: (code: number) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
   }
 
   sendRaw(frame: string): void {
@@ -119,6 +159,19 @@ export class SimParticipant {
     if (this.closed) return;
     this.ws.send(JSON.stringify({ type: 'leave' }));
     await this.waitForClose(timeoutMs);
+  }
+
+  /** The SDK's `sendChat`: to everyone, or privately to participant `to`; resolves with the sim's answer. */
+  async sendChat(text: string, to?: number, timeoutMs = DEFAULT_WAIT_MS): Promise<ChatResultMessage> {
+    const ref = this.nextChatRef++;
+    this.ws.send(JSON.stringify({ type: 'chat', ref, text, ...(to !== undefined ? { to } : {}) }));
+    const found = await this.waitForMessage((m) => m.type === 'chat-result' && m.ref === ref, timeoutMs);
+    return found as ChatResultMessage;
+  }
+
+  /** Every message of this type received so far, in order. */
+  received<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.messages.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
   }
 
   /** Closes the socket without leaving: the sim sees a lost connection. */

@@ -63,7 +63,7 @@ function checkAuth(
     const checked = tokens.check(params.obfToken, 'obf');
     if (!checked.ok) return { refusal: JOIN_REFUSALS.obfInvalid };
     if (checked.record.meetingNumber !== meeting.number) return { refusal: JOIN_REFUSALS.obfOtherMeeting };
-    // Not consumed here: a 4017 leaves the token usable once the authoriser arrives (contract §8).
+    // Not consumed here: a 4017 leaves the token usable once the authoriser arrives (docs/contract.md §8).
     if (!meeting.hasUserInMeeting(checked.record.userId)) return { refusal: JOIN_REFUSALS.authoriserAbsent };
     return { kind: 'obf', record: checked.record, token: params.obfToken };
   }

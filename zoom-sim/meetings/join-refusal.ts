@@ -1,5 +1,5 @@
 /**
- * Join refusals, with the codes the Meeting SDK reports (zoom-facts §4) and messages close to Zoom's.
+ * Join refusals, with the codes the Meeting SDK reports (docs/zoom.md §4) and messages close to Zoom's.
  * Each one is a `join-result {ok:false, errorCode, reason}` on the participant socket.
  */
 export const JOIN_REFUSALS = {

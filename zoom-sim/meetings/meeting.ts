@@ -1,9 +1,12 @@
+import type { ParticipantRole, RecordingState } from '../../shared/meeting-events.js';
 import type { ConnectionChangeMessage, ParticipantsEventType } from '../protocol.js';
+import { MeetingActivity } from './meeting-activity.js';
 import { Participant, type ParticipantInit, type ParticipantView } from './participant.js';
 import {
   type HistoryEntry,
   type HistoryEvent,
   isVisible,
+  ParticipantNotPresentError,
   type ParticipantState,
 } from './participant-state.js';
 
@@ -28,6 +31,10 @@ export interface MeetingView {
   started: boolean;
   ended: boolean;
   locked: boolean;
+  /** Cloud recording (docs/contract.md §11). */
+  recording: RecordingState;
+  /** Participant ids of the active speakers, as last set. */
+  activeSpeakers: number[];
   participants: ParticipantView[];
   history: HistoryEntry[];
 }
@@ -63,6 +70,8 @@ export class Meeting {
   started: boolean;
   ended = false;
   locked: boolean;
+  /** Chat, captions, active speaker and recording. */
+  readonly activity = new MeetingActivity(this);
   private readonly participants = new Map<number, Participant>();
   private readonly history: HistoryEntry[] = [];
   /** Identities the host removed: they cannot rejoin (3009). */
@@ -91,6 +100,8 @@ export class Meeting {
       started: this.started,
       ended: this.ended,
       locked: this.locked,
+      recording: this.activity.recording,
+      activeSpeakers: this.activity.activeSpeakers,
       participants: [...this.participants.values()].map((p) => p.view()),
       history: this.history.map((entry) => ({ ...entry })),
     };
@@ -207,6 +218,34 @@ export class Meeting {
     }, forMs);
   }
 
+  /** `/rename`: everyone in the meeting, the participant included, gets `user-updated`. */
+  rename(p: Participant, name: string): void {
+    if (!isVisible(p.state)) throw new ParticipantNotPresentError(p.id, p.state);
+    p.rename(name);
+    this.announceUpdate([p]);
+  }
+
+  /** `/role`: a new host takes over from the old one, who becomes an attendee, as Zoom's "make host". */
+  setRole(p: Participant, role: ParticipantRole): void {
+    if (!isVisible(p.state)) throw new ParticipantNotPresentError(p.id, p.state);
+    const changed = p.role === role ? [] : [p];
+    if (role === 'host') {
+      for (const other of this.present()) {
+        if (other !== p && other.role === 'host') {
+          other.setRole('attendee');
+          changed.push(other);
+        }
+      }
+    }
+    p.setRole(role);
+    if (changed.length > 0) this.announceUpdate(changed);
+  }
+
+  /** Everyone others see in the meeting (`in_meeting` or `reconnecting`). */
+  visible(): Participant[] {
+    return this.present().filter((p) => isVisible(p.state));
+  }
+
   /** Drops timers; sockets are closed by the socket server. */
   shutdown(): void {
     for (const p of this.participants.values()) p.clearTimer();
@@ -247,6 +286,7 @@ export class Meeting {
     if (wasOnHold) p.link?.send({ type: 'user-updated', participants: [p.sdkView()] });
     p.link?.send({ type: 'connection-change', ...SIGNALS.connected });
     p.link?.send({ type: 'user-added', participants: this.visible().map((v) => v.sdkView()) });
+    this.activity.greet(p);
     this.broadcast('user-added', p);
   }
 
@@ -265,7 +305,7 @@ export class Meeting {
     p.link?.close();
     if (this.ended) return;
     if (wasVisible) this.broadcast('user-removed', p);
-    // OBF bots stay only while their authoriser does (zoom-facts §6).
+    // OBF bots stay only while their authoriser does (docs/zoom.md §6).
     if (p.identity !== undefined && !this.hasUserInMeeting(p.identity)) {
       for (const bot of this.present()) {
         if (bot.authoriserUserId === p.identity) {
@@ -275,8 +315,9 @@ export class Meeting {
     }
   }
 
-  private visible(): Participant[] {
-    return this.present().filter((p) => isVisible(p.state));
+  private announceUpdate(changed: Participant[]): void {
+    const participants = changed.map((c) => c.sdkView());
+    for (const p of this.visible()) p.link?.send({ type: 'user-updated', participants });
   }
 
   private broadcast(type: ParticipantsEventType, about: Participant): void {

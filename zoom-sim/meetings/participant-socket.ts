@@ -4,6 +4,8 @@ import type { Duplex } from 'node:stream';
 import type { ServerType } from '@hono/node-server';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import {
+  type ChatRequestMessage,
+  type ChatResultMessage,
   CLOSE_CODES,
   type ClientMessage,
   clientMessageSchema,
@@ -14,7 +16,9 @@ import {
 import { avatarUrl } from '../routes/avatars.js';
 import type { SimContext } from '../sim-context.js';
 import type { JoinedSession } from './meeting-registry.js';
+import type { Participant } from './participant.js';
 import type { ParticipantLink } from './participant-link.js';
+import { isVisible } from './participant-state.js';
 
 /**
  * Serves the participant protocol (`zoom-sim/protocol.ts`) at `PARTICIPANT_SOCKET_PATH` on the sim's
@@ -90,6 +94,10 @@ function serveParticipant(ws: WebSocket, context: SimContext): void {
         .catch(() => protocolError('Join failed inside zoom-sim.'));
       return;
     }
+    if (message.type === 'chat') {
+      link.send(chatResult(session, message));
+      return;
+    }
     if (!session) {
       protocolError('leave before join.');
       return;
@@ -102,6 +110,31 @@ function serveParticipant(ws: WebSocket, context: SimContext): void {
   });
   // Errors (bad frames, oversized payloads) end in 'close' too; without a listener they would throw.
   ws.on('error', () => {});
+}
+
+/** The SDK's `sendChat`: refused as the SDK refuses (an `ExecutedFailure`), never a protocol error. */
+function chatResult(session: JoinedSession | undefined, request: ChatRequestMessage): ChatResultMessage {
+  const refuse = (
+    errorType: 'INVALID_OPERATION' | 'INVALID_PARAMETERS',
+    reason: string,
+  ): ChatResultMessage => ({
+    type: 'chat-result',
+    ref: request.ref,
+    ok: false,
+    errorType,
+    reason,
+  });
+  if (session?.participant.state !== 'in_meeting') return refuse('INVALID_OPERATION', 'Not in the meeting.');
+  const { meeting, participant } = session;
+  let to: Participant | undefined;
+  if (request.to !== undefined) {
+    to = meeting.participant(request.to);
+    if (!to || to === participant || !isVisible(to.state)) {
+      return refuse('INVALID_PARAMETERS', `No participant ${request.to} to send to.`);
+    }
+  }
+  const message = meeting.activity.chat(participant, request.text, to);
+  return { type: 'chat-result', ref: request.ref, ok: true, message };
 }
 
 function parseFrame(data: RawData): ClientMessage | undefined {

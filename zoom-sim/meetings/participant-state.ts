@@ -1,4 +1,4 @@
-/** A participant's place in the meeting (contract §8). */
+/** A participant's place in the meeting (docs/contract.md §8). */
 export type ParticipantState =
   | 'waiting_for_host'
   | 'in_waiting_room'
@@ -35,7 +35,19 @@ export class IllegalParticipantTransitionError extends Error {
   }
 }
 
-/** History events of `GET /_sim/meetings/:number` (contract §8). */
+/** A control request about a participant who is not in the meeting proper (left, or still waiting). */
+export class ParticipantNotPresentError extends Error {
+  readonly code = 'participant_not_present';
+  constructor(
+    readonly participantId: number,
+    readonly state: ParticipantState,
+  ) {
+    super(`Participant ${participantId} is ${state}, not in the meeting.`);
+    this.name = 'ParticipantNotPresentError';
+  }
+}
+
+/** History events of `GET /_sim/meetings/:number` (docs/contract.md §8). */
 export type HistoryEvent =
   | 'joined'
   | 'waiting_for_host'

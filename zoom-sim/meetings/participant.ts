@@ -1,3 +1,4 @@
+import type { ParticipantRole } from '../../shared/meeting-events.js';
 import type { SdkParticipant } from '../protocol.js';
 import type { ParticipantLink } from './participant-link.js';
 import {
@@ -36,13 +37,13 @@ export interface ParticipantView {
   customerKey: string | null;
   isBot: boolean;
   isHost: boolean;
+  role: ParticipantRole;
   state: ParticipantState;
 }
 
 /** One session in a meeting. Its state changes only through `transition`. */
 export class Participant {
   readonly id: number;
-  readonly userName: string;
   readonly userId: string | undefined;
   readonly identity: string | undefined;
   readonly authoriserUserId: string | undefined;
@@ -50,17 +51,20 @@ export class Participant {
   readonly customerKey: string | undefined;
   readonly avatarUrl: string | undefined;
   readonly isBot: boolean;
-  readonly isHost: boolean;
   readonly link: ParticipantLink | undefined;
   /** `join-result` goes out once: when the participant first gets in or on hold. */
   joinAnswered = false;
   /** Pending end of a `/drop {forMs}`. */
   reconnectTimer: NodeJS.Timeout | undefined;
   private current: ParticipantState;
+  /** Renamed and promoted through the control API (docs/contract.md §11). */
+  private name: string;
+  private currentRole: ParticipantRole;
 
   constructor(init: ParticipantInit, initial: ParticipantState) {
     this.id = init.id;
-    this.userName = init.userName;
+    this.name = init.userName;
+    this.currentRole = init.isHost ? 'host' : 'attendee';
     this.userId = init.userId;
     this.identity = init.identity;
     this.authoriserUserId = init.authoriserUserId;
@@ -68,13 +72,32 @@ export class Participant {
     this.customerKey = init.customerKey;
     this.avatarUrl = init.avatarUrl;
     this.isBot = init.isBot;
-    this.isHost = init.isHost;
     this.link = init.link;
     this.current = initial;
   }
 
   get state(): ParticipantState {
     return this.current;
+  }
+
+  get userName(): string {
+    return this.name;
+  }
+
+  get role(): ParticipantRole {
+    return this.currentRole;
+  }
+
+  get isHost(): boolean {
+    return this.currentRole === 'host';
+  }
+
+  rename(name: string): void {
+    this.name = name;
+  }
+
+  setRole(role: ParticipantRole): void {
+    this.currentRole = role;
   }
 
   /** Moves along `PARTICIPANT_TRANSITIONS`; anything else is a bug or a bad control request. */
@@ -101,6 +124,7 @@ export class Participant {
       customerKey: this.customerKey ?? null,
       isBot: this.isBot,
       isHost: this.isHost,
+      role: this.currentRole,
       state: this.current,
     };
   }
@@ -115,7 +139,7 @@ export class Participant {
       audio: '',
       muted: true,
       isHost: this.isHost,
-      isCoHost: false,
+      isCoHost: this.currentRole === 'cohost',
       isGuest: this.identity === undefined,
       avatar: this.avatarUrl ?? '',
       isPhoneUser: false,

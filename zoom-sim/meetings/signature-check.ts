@@ -1,7 +1,7 @@
 import { errors, jwtVerify } from 'jose';
 import { JOIN_REFUSALS, type JoinRefusal } from './join-refusal.js';
 
-/** zoom-facts §3: `exp - iat` must lie between 30 minutes and 48 hours. */
+/** docs/zoom.md §3: `exp - iat` must lie between 30 minutes and 48 hours. */
 const MIN_LIFETIME_SEC = 1800;
 const MAX_LIFETIME_SEC = 48 * 3600;
 

@@ -1,14 +1,17 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { meetingNumberSchema } from '../../shared/meeting-number.js';
-import type { Meeting } from '../meetings/meeting.js';
 import { DuplicateMeetingError } from '../meetings/meeting-registry.js';
-import type { Participant } from '../meetings/participant.js';
-import { IllegalParticipantTransitionError } from '../meetings/participant-state.js';
 import type { SimContext } from '../sim-context.js';
-import { ZoomApiError, zoomErrors } from '../zoom-error.js';
 import { avatarUrl } from './avatars.js';
 import { limitBody, readJson } from './json-body.js';
+import {
+  conflict,
+  meetingFrom as findMeeting,
+  participantFrom as findParticipant,
+  guarded,
+} from './meeting-lookup.js';
+import { LARGE_BODY_ROUTE } from './sim-meeting-activity.js';
 
 /** Zoom's passcodes are at most 10 characters; the sim allows a little more for odd tests. */
 const createMeetingBody = z.strictObject({
@@ -44,38 +47,15 @@ const dropBody = z
     path: ['recover'],
   });
 
-function conflict(message: string): ZoomApiError {
-  return new ZoomApiError(409, { code: 409, message });
-}
-
-/** The control API of meetings (contract §8, the zoom-sim issue's table). Open, like every `/_sim` route. */
+/** The control API of meetings (docs/contract.md §8, the zoom-sim issue's table). Open, like every `/_sim` route. */
 export function registerSimMeetingRoutes(app: Hono, context: SimContext): void {
   const avatarOf = (userId: string) => avatarUrl(context, userId);
-  const meetingFrom = (c: Context): Meeting => {
-    const number = c.req.param('number') ?? '';
-    const meeting = context.meetings.get(number);
-    if (!meeting) throw zoomErrors.meetingNotFound(number);
-    return meeting;
-  };
-  const participantFrom = (c: Context): { meeting: Meeting; participant: Participant } => {
-    const meeting = meetingFrom(c);
-    const id = c.req.param('id') ?? '';
-    const participant = /^\d{1,15}$/.test(id) ? meeting.participant(Number(id)) : undefined;
-    if (!participant)
-      throw new ZoomApiError(404, { code: 404, message: `Participant does not exist: ${id}.` });
-    return { meeting, participant };
-  };
-  /** A control request that asks for a move the participant cannot make (e.g. admit someone in the meeting). */
-  const guarded = (action: () => void): void => {
-    try {
-      action();
-    } catch (error) {
-      if (error instanceof IllegalParticipantTransitionError) throw conflict(error.message);
-      throw error;
-    }
-  };
+  const meetingFrom = (c: Context) => findMeeting(context, c);
+  const participantFrom = (c: Context) => findParticipant(context, c);
 
-  app.use('/_sim/meetings/*', limitBody());
+  // Captions set their own, larger limit (sim-meeting-activity.ts): a hostile test sends a megabyte.
+  const jsonLimit = limitBody();
+  app.use('/_sim/meetings/*', (c, next) => (LARGE_BODY_ROUTE.test(c.req.path) ? next() : jsonLimit(c, next)));
   app.use('/_sim/meetings', limitBody());
 
   app.post('/_sim/meetings', async (c) => {

@@ -1,28 +1,52 @@
-import type { EmbeddedClient, InitOptions, JoinOptions, Participant } from '@zoom/meetingsdk/embedded';
+import type {
+  ActiveSpeaker,
+  ChatMessage,
+  EmbeddedClient,
+  ExecutedFailure,
+  event_caption_message,
+  InitOptions,
+  JoinOptions,
+  Participant,
+  RecordingStatusValue,
+} from '@zoom/meetingsdk/embedded';
 import {
+  CHAT_TEXT_MAX_CHARS,
   type ConnectionChangeMessage,
   type JoinParams,
+  type SdkCaption,
+  type SdkChatMessage,
   type SdkParticipant,
   type ServerMessage,
   serverMessageSchema,
 } from '../protocol.js';
 import { participantSocketUrl } from './endpoint.js';
-import { CONNECTION_ERROR, duplicatedJoin, type JoinFailure, joinFailed } from './sdk-errors.js';
+import {
+  CONNECTION_ERROR,
+  duplicatedJoin,
+  invalidChat,
+  type JoinFailure,
+  joinFailed,
+  notInMeeting,
+} from './sdk-errors.js';
 
 /** The `connection-change` payload, as the real SDK emits it. */
 export type ConnectionChangePayload = Omit<ConnectionChangeMessage, 'type'>;
 type ParticipantsEvent = 'user-added' | 'user-removed' | 'user-updated';
+/** The payload of the SDK's `caption-message`. */
+export type CaptionPayload = Parameters<typeof event_caption_message>[0];
 /** Listeners are stored loosely; each `on` overload fixes what its event delivers. */
 type Listener = (payload: unknown) => void;
 
 /** The part of the real client the runner's page uses: a mismatch with the real `.d.ts` fails tsc. */
 export type SdkClientSurface = Pick<
   typeof EmbeddedClient,
-  'init' | 'join' | 'on' | 'off' | 'leaveMeeting' | 'getCurrentUser' | 'getAttendeeslist'
+  'init' | 'join' | 'on' | 'off' | 'leaveMeeting' | 'getCurrentUser' | 'getAttendeeslist' | 'sendChat'
 >;
 
-/** The protocol's participant is the SDK's `Participant`: checked here, at compile time. */
+/** The protocol's payloads are the SDK's types: checked here, at compile time. */
 const asParticipant = (p: SdkParticipant): Participant => p;
+const asChatMessage = (m: SdkChatMessage): ChatMessage => m;
+const asCaption = (c: SdkCaption): CaptionPayload => c;
 
 /** How long `leaveMeeting()` waits for the sim to close the socket before closing it itself. */
 const LEAVE_TIMEOUT_MS = 3000;
@@ -30,6 +54,11 @@ const LEAVE_TIMEOUT_MS = 3000;
 interface PendingJoin {
   resolve(value: string): void;
   reject(reason: JoinFailure): void;
+}
+
+interface PendingChat {
+  resolve(value: ChatMessage): void;
+  reject(reason: ExecutedFailure): void;
 }
 
 /**
@@ -46,6 +75,8 @@ export class SimEmbeddedClient {
   private ended = false;
   private current: Participant | null = null;
   private readonly attendees = new Map<number, Participant>();
+  private readonly pendingChats = new Map<number, PendingChat>();
+  private nextChatRef = 1;
 
   init(options: InitOptions): Promise<string> {
     try {
@@ -79,6 +110,10 @@ export class SimEmbeddedClient {
 
   on(event: 'connection-change', callback: (payload: ConnectionChangePayload) => void): void;
   on(event: ParticipantsEvent, callback: (payload: Participant[]) => void): void;
+  on(event: 'active-speaker', callback: (payload: ActiveSpeaker[]) => void): void;
+  on(event: 'chat-on-message', callback: (payload: ChatMessage) => void): void;
+  on(event: 'caption-message', callback: (payload: CaptionPayload) => void): void;
+  on(event: 'recording-change', callback: (payload: RecordingStatusValue) => void): void;
   /** Events the sim never emits are accepted, as the real client accepts them, and stay silent. */
   on(event: string, callback: (payload: never) => void): void;
   on(event: string, callback: (payload: never) => void): void {
@@ -112,6 +147,37 @@ export class SimEmbeddedClient {
       socket.addEventListener('close', done, { once: true });
       if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'leave' }));
       else socket.close();
+    });
+  }
+
+  /**
+   * The SDK's `sendChat(text, userId?)`: to everyone, or privately to `userId`. Resolves with the
+   * `ChatMessage` as sent; rejects with an `ExecutedFailure` (not in the meeting, empty text, no such
+   * participant), as the real client does.
+   */
+  sendChat(chatMessage: string, userId?: number): Promise<ChatMessage | Error> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !this.current || this.ended) {
+      return Promise.reject(notInMeeting());
+    }
+    if (
+      typeof chatMessage !== 'string' ||
+      chatMessage.length === 0 ||
+      chatMessage.length > CHAT_TEXT_MAX_CHARS
+    ) {
+      return Promise.reject(invalidChat(`chatMessage must be 1–${CHAT_TEXT_MAX_CHARS} characters.`));
+    }
+    const ref = this.nextChatRef++;
+    return new Promise<ChatMessage>((resolve, reject) => {
+      this.pendingChats.set(ref, { resolve, reject });
+      socket.send(
+        JSON.stringify({
+          type: 'chat',
+          ref,
+          text: chatMessage,
+          ...(userId !== undefined ? { to: userId } : {}),
+        }),
+      );
     });
   }
 
@@ -176,6 +242,25 @@ export class SimEmbeddedClient {
         for (const p of message.participants) this.attendees.delete(p.userId);
         this.emit(message.type, message.participants.map(asParticipant));
         return;
+      case 'active-speaker':
+        this.emit('active-speaker', message.speakers satisfies ActiveSpeaker[]);
+        return;
+      case 'chat-on-message':
+        this.emit('chat-on-message', asChatMessage(message.message));
+        return;
+      case 'chat-result': {
+        const pending = this.pendingChats.get(message.ref);
+        this.pendingChats.delete(message.ref);
+        if (message.ok) pending?.resolve(asChatMessage(message.message));
+        else pending?.reject({ type: message.errorType, reason: message.reason });
+        return;
+      }
+      case 'caption-message':
+        this.emit('caption-message', asCaption(message.caption));
+        return;
+      case 'recording-change':
+        this.emit('recording-change', message.status satisfies RecordingStatusValue);
+        return;
       case 'error':
         // A protocol error is a bug between this module and the sim; the socket closes next.
         return;
@@ -192,6 +277,8 @@ export class SimEmbeddedClient {
   private socketClosed(socket: WebSocket): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
+    for (const pending of this.pendingChats.values()) pending.reject(notInMeeting());
+    this.pendingChats.clear();
     // The sim closed without saying why (it stopped, or the network did): the SDK's connection error.
     if (!this.ended) {
       this.ended = true;

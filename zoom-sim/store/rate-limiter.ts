@@ -17,6 +17,7 @@ export type CategoryLimits = Record<RateCategory, CategoryLimit>;
  * Zoom's documented per-account budgets. Pro and Business are Zoom's per-second figures. Free: Zoom
  * documents Light 4/s and 6,000/day; Medium 2/s + 2,000/day and Heavy 1/s + 1,000/day are the sim's
  * choice, kept in the same proportion, so a free-plan runner meets daily limits in every category.
+ * The runner's PLAN_BUDGETS repeats it on purpose (the sim is our Zoom); plan-rate-tables.test.ts pins both.
  */
 export const PLAN_LIMITS: Readonly<Record<SimConfig['plan'], Readonly<CategoryLimits>>> = {
   free: {
