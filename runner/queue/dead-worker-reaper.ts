@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { evalScript } from '../redis/eval-script.js';
 import { LUA_NOW_MS } from '../redis/lua-now.js';
-import { BOT_QUEUE_NAME } from './queue-names.js';
+import { queueKeys } from './queue-names.js';
 
 /**
  * KEYS: 1 worker leases (sorted set id → expiry ms), 2 BullMQ's active list, 3 its stalled set, 4 its
@@ -59,14 +59,14 @@ export async function releaseToStallCheck(
   jobId: string,
   token: string,
 ): Promise<boolean> {
-  const head = `${prefix}:${BOT_QUEUE_NAME}:`;
+  const keys = queueKeys(prefix);
   const released = await evalScript(
     redis,
     RELEASE_SCRIPT,
     3,
-    `${head}${jobId}:lock`,
-    `${head}stalled`,
-    `${head}stalled-check`,
+    keys.jobLock(jobId),
+    keys.bullmq('stalled'),
+    keys.bullmq('stalled-check'),
     token,
     jobId,
   );
@@ -80,26 +80,22 @@ export interface ReapResult {
   jobs: number;
 }
 
-export function workerLeasesKey(prefix: string): string {
-  return `${prefix}:workers:leases`;
-}
-
 /**
  * docs/contract.md §12, as built: gives the bots of a worker whose lease lapsed (killed, frozen, cut
  * off from Redis) back to the queue. Any worker runs it; the script is atomic, so two at once are
  * harmless.
  */
 export async function reapDeadWorkers(redis: Redis, prefix: string, maxWorkers = 20): Promise<ReapResult> {
-  const head = `${prefix}:${BOT_QUEUE_NAME}:`;
+  const keys = queueKeys(prefix);
   const [workers, jobs] = (await evalScript(
     redis,
     REAP_SCRIPT,
     4,
-    workerLeasesKey(prefix),
-    `${head}active`,
-    `${head}stalled`,
-    `${head}stalled-check`,
-    head,
+    keys.workerLeases,
+    keys.bullmq('active'),
+    keys.bullmq('stalled'),
+    keys.bullmq('stalled-check'),
+    keys.jobHead,
     String(maxWorkers),
   )) as [number, number];
   return { workers, jobs };

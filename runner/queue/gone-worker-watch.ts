@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
-import { workerLeasesKey } from './dead-worker-reaper.js';
+import { queueKeys } from './queue-names.js';
 
 /** Each worker's lease connection carries this name, so Redis's client list says which workers are connected. */
 export function leaseConnectionName(workerId: string): string {
@@ -36,11 +36,6 @@ export interface GoneWorkerWatchOptions {
   logger: Logger;
 }
 
-/** Hash worker id → when a watcher last saw its lease connection (ms, Redis's clock). */
-export function workersSeenKey(prefix: string): string {
-  return `${prefix}:workers:seen`;
-}
-
 /**
  * docs/contract.md §12, as built: a killed worker's connections close at once (the kernel closes its
  * sockets), while a frozen or cut-off worker's stay open (Redis sees no FIN). So a worker with a lease
@@ -64,8 +59,8 @@ export class GoneWorkerWatch {
   /** One look at the client list; returns the workers whose lease it marked lapsed. Never throws. */
   async check(): Promise<string[]> {
     if (this.disabled) return [];
-    const leasesKey = workerLeasesKey(this.prefix);
-    const seenKey = workersSeenKey(this.prefix);
+    const leasesKey = queueKeys(this.prefix).workerLeases;
+    const seenKey = queueKeys(this.prefix).workersSeen;
     let time: [string, string];
     let info: string;
     let list: string;

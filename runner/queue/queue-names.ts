@@ -64,6 +64,19 @@ export function queueKeys(prefix: string) {
     jobLock: (id: string) => `${prefix}:${BOT_QUEUE_NAME}:${id}:lock`,
     /** BullMQ's hash of a bot's job (the job id is the bot id): read by the reconciler and the stall reset. */
     job: (id: string) => `${prefix}:${BOT_QUEUE_NAME}:${id}`,
+    /** `<prefix>:bots:`: heads every key of BullMQ's queue (a job's is `<jobHead><id>`). */
+    jobHead: `${prefix}:${BOT_QUEUE_NAME}:`,
+    /**
+     * One of BullMQ's own keys of the queue (`active`, `wait`, `stalled`, `stalled-check`…): read by
+     * the reconciler, written only where BullMQ's stall recovery is handed a dead worker's jobs.
+     */
+    bullmq: (name: string) => `${prefix}:${BOT_QUEUE_NAME}:${name}`,
+    /** Sorted set worker id → lease expiry (ms, Redis's clock): one lease per live worker. */
+    workerLeases: `${prefix}:workers:leases`,
+    /** Hash worker id → when the gone-worker watch last saw its lease connection (ms, Redis's clock). */
+    workersSeen: `${prefix}:workers:seen`,
+    /** Lease of the one process running the gone-worker watch. */
+    workersWatchLeader: `${prefix}:workers:watch-leader`,
     /** Pub/sub: ids of bots asked to leave. */
     leaveChannel: `${prefix}:bot-leave`,
     /** Per-deployment random key material when no JOB_ENCRYPTION_KEY is configured (sim/embedded). */

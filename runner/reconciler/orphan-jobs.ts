@@ -1,7 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { QueueKeys } from '../queue/queue-names.js';
-import { BOT_QUEUE_NAME } from '../queue/queue-names.js';
-import { jobKey } from './job-probe.js';
 
 export interface OrphanJob {
   id: string;
@@ -19,8 +17,8 @@ const BATCH = 1_000;
  * Reads BullMQ's own lists of unfinished jobs, then one pipelined EXISTS (view) and HGET (job
  * `timestamp`) per job, a thousand per round trip.
  */
-export async function findOrphanJobs(redis: Redis, prefix: string, keys: QueueKeys): Promise<OrphanJob[]> {
-  const queueKey = (name: string) => `${prefix}:${BOT_QUEUE_NAME}:${name}`;
+export async function findOrphanJobs(redis: Redis, keys: QueueKeys): Promise<OrphanJob[]> {
+  const queueKey = keys.bullmq;
   const listing = redis.pipeline();
   for (const list of LISTS) listing.lrange(queueKey(list), 0, -1);
   for (const set of SORTED_SETS) listing.zrange(queueKey(set), 0, -1);
@@ -34,7 +32,7 @@ export async function findOrphanJobs(redis: Redis, prefix: string, keys: QueueKe
   for (let start = 0; start < all.length; start += BATCH) {
     const batch = all.slice(start, start + BATCH);
     const pipeline = redis.pipeline();
-    for (const id of batch) pipeline.exists(keys.bot(id)).hget(jobKey(prefix, id), 'timestamp');
+    for (const id of batch) pipeline.exists(keys.bot(id)).hget(keys.job(id), 'timestamp');
     const replies = (await pipeline.exec()) ?? [];
     batch.forEach((id, i) => {
       const [viewError, viewExists] = replies[2 * i] ?? [new Error('no reply'), 0];

@@ -72,7 +72,7 @@ export async function reconcileRound(deps: RoundDeps): Promise<RoundSummary> {
     const status = statuses.get(bot.id);
     return status && isSuspect(bot, status, deps) ? [{ bot, status }] : [];
   });
-  const orphans = (await findOrphanJobs(deps.redis, deps.prefix, deps.keys)).filter(
+  const orphans = (await findOrphanJobs(deps.redis, deps.keys)).filter(
     (job) => deps.now() - job.addedMs >= deps.periodMs,
   );
 

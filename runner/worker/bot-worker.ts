@@ -6,7 +6,7 @@ import type { ChatRequest, ChatSubscription } from '../meeting-events/chat-chann
 import type { MeetingEventMetrics } from '../meeting-events/meeting-event-metrics.js';
 import type { MeetingLogs } from '../meeting-events/meeting-log.js';
 import { type BotJob, requeueForRejoin } from '../queue/bot-queue.js';
-import { reapDeadWorkers, releaseToStallCheck, workerLeasesKey } from '../queue/dead-worker-reaper.js';
+import { reapDeadWorkers, releaseToStallCheck } from '../queue/dead-worker-reaper.js';
 import { GoneWorkerWatch, leaseConnectionName } from '../queue/gone-worker-watch.js';
 import { parseJobData } from '../queue/job-data.js';
 import type { LeaveSubscription } from '../queue/leave-channel.js';
@@ -152,7 +152,7 @@ export class BotWorker {
       maxRetriesPerRequest: null,
       connectionName: leaseConnectionName(this.worker.id),
     });
-    this.watchLease = new RedisLease(this.connection, `${options.prefix}:workers:watch-leader`, 2_000);
+    this.watchLease = new RedisLease(this.connection, queueKeys(options.prefix).workersWatchLeader, 2_000);
     this.goneWatch = new GoneWorkerWatch(this.connection, options.prefix, this.worker.id, {
       goneAfterMs: WORKER_GONE_AFTER_MS,
       settleMs: WORKER_LEASE_MS,
@@ -160,7 +160,7 @@ export class BotWorker {
     });
     this.lease = new WorkerLease(
       this.leaseConnection,
-      workerLeasesKey(options.prefix),
+      queueKeys(options.prefix).workerLeases,
       this.worker.id,
       WORKER_LEASE_MS,
       options.logger,
@@ -300,7 +300,7 @@ export class BotWorker {
       const results = await this.connection
         .pipeline()
         .mget(...ids.map((id) => keys.jobLock(id)))
-        .srem(`${this.options.prefix}:${BOT_QUEUE_NAME}:stalled`, ...ids)
+        .srem(keys.bullmq('stalled'), ...ids)
         .exec();
       const [error, tokens] = results?.[0] ?? [new Error('no reply'), null];
       if (error || !Array.isArray(tokens)) return;

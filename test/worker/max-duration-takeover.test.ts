@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BotClient } from '../../runner/client/producer-client.js';
 import type { BotView } from '../../shared/bot-view.js';
+import { overlappingBotCopies } from '../../testkit/sim-invariants.js';
 import { botInMeeting, eventAt, useSimClientFleet } from '../helpers/sim-client-fleet.js';
 import { useSim } from '../helpers/sim-harness.js';
 
@@ -22,6 +23,13 @@ async function untilEnded(bots: BotClient, id: string, timeout: number): Promise
 
 const sleepUntil = (at: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+
+/** What a fleet owner checks after a fault: the bot never in its meeting twice, and out of it now. */
+async function neverTwiceAndGone(meetingNumber: string, id: string): Promise<void> {
+  const view = await sim.meeting(meetingNumber);
+  expect(overlappingBotCopies(view)).toEqual([]);
+  expect(view.participants.filter((p) => p.customerKey === id && p.state === 'in_meeting')).toEqual([]);
+}
 
 describe('MAX_BOT_DURATION_SEC across workers', { timeout: 90_000 }, () => {
   it('a bot handed off (SIGTERM) to a second worker ends max_duration at its first deadline', async () => {
@@ -45,10 +53,9 @@ describe('MAX_BOT_DURATION_SEC across workers', { timeout: 90_000 }, () => {
     const tookMs = eventAt(view, 'ended') - firstIn;
     expect(tookMs).toBeGreaterThanOrEqual(CAP_MS - 500);
     expect(tookMs).toBeLessThan(CAP_MS + 4_000);
-    const left = (await sim.meeting(meeting.number)).participants.filter(
-      (p) => p.customerKey === id && p.state === 'in_meeting',
-    );
-    expect(left).toEqual([]);
+    await neverTwiceAndGone(meeting.number, id);
+    expect(await first.exited).toBe(0);
+    expect(first.descendants()).toEqual([]);
   });
 
   it('a bot taken over after its worker died (SIGKILL, stall recovery) ends max_duration at its first deadline', async () => {
@@ -70,5 +77,7 @@ describe('MAX_BOT_DURATION_SEC across workers', { timeout: 90_000 }, () => {
     const tookMs = eventAt(view, 'ended') - firstIn;
     expect(tookMs).toBeGreaterThanOrEqual(CAP_MS - 500);
     expect(tookMs).toBeLessThan(CAP_MS + 5_000);
+    await neverTwiceAndGone(meeting.number, id);
+    expect(doomed.descendants()).toEqual([]);
   });
 });

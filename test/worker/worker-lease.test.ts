@@ -1,9 +1,9 @@
 import { Queue, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../runner/log/logger.js';
-import { reapDeadWorkers, workerLeasesKey } from '../../runner/queue/dead-worker-reaper.js';
+import { reapDeadWorkers } from '../../runner/queue/dead-worker-reaper.js';
 import { GoneWorkerWatch, leaseConnectionName } from '../../runner/queue/gone-worker-watch.js';
-import { BOT_QUEUE_NAME } from '../../runner/queue/queue-names.js';
+import { BOT_QUEUE_NAME, queueKeys } from '../../runner/queue/queue-names.js';
 import { connectRedis } from '../../runner/redis/redis-connection.js';
 import { WorkerLease } from '../../runner/worker/worker-lease.js';
 import { connectTestRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../testkit/redis.js';
@@ -47,11 +47,16 @@ describe('worker lease and the reaper of lapsed workers', () => {
   it('frees only the jobs of a worker whose lease lapsed, and a stall check requeues them at once', async () => {
     const queue = await twoHeldJobs();
     const lost: string[] = [];
-    const deadLease = new WorkerLease(redis, workerLeasesKey(prefix), 'worker-dead', 200, logger, () =>
+    const deadLease = new WorkerLease(redis, queueKeys(prefix).workerLeases, 'worker-dead', 200, logger, () =>
       lost.push('dead'),
     );
-    const aliveLease = new WorkerLease(redis, workerLeasesKey(prefix), 'worker-alive', 60_000, logger, () =>
-      lost.push('alive'),
+    const aliveLease = new WorkerLease(
+      redis,
+      queueKeys(prefix).workerLeases,
+      'worker-alive',
+      60_000,
+      logger,
+      () => lost.push('alive'),
     );
     await deadLease.tick();
     await aliveLease.tick();
@@ -95,7 +100,7 @@ describe('worker lease and the reaper of lapsed workers', () => {
 
   it('a lapsed lease that no reaper has seen yet is lost, and cannot be registered over', async () => {
     let losses = 0;
-    const lease = new WorkerLease(redis, workerLeasesKey(prefix), 'worker-frozen', 150, logger, () => {
+    const lease = new WorkerLease(redis, queueKeys(prefix).workerLeases, 'worker-frozen', 150, logger, () => {
       losses += 1;
     });
     await lease.tick();
@@ -113,7 +118,7 @@ describe('worker lease and the reaper of lapsed workers', () => {
     await lease.tick();
     expect(lease.lastRenewedAt).toBeGreaterThan(renewedAt);
     await lease.release();
-    expect(await redis.zcard(workerLeasesKey(prefix))).toBe(0);
+    expect(await redis.zcard(queueKeys(prefix).workerLeases)).toBe(0);
   });
 
   it('takes a worker whose lease connection is gone for dead after goneAfterMs, and no other', async () => {
@@ -129,14 +134,14 @@ describe('worker lease and the reaper of lapsed workers', () => {
     const blip = named('worker-blip');
     const steady = named('worker-steady');
     const leases = [
-      new WorkerLease(killed, workerLeasesKey(prefix), 'worker-killed', 60_000, logger, () => {}),
-      new WorkerLease(blip, workerLeasesKey(prefix), 'worker-blip', 60_000, logger, () => {}),
-      new WorkerLease(steady, workerLeasesKey(prefix), 'worker-steady', 60_000, logger, () => {}),
+      new WorkerLease(killed, queueKeys(prefix).workerLeases, 'worker-killed', 60_000, logger, () => {}),
+      new WorkerLease(blip, queueKeys(prefix).workerLeases, 'worker-blip', 60_000, logger, () => {}),
+      new WorkerLease(steady, queueKeys(prefix).workerLeases, 'worker-steady', 60_000, logger, () => {}),
     ];
     // A lease whose connection never showed by name (registered on an unnamed one) is never missed.
     const unnamed = new WorkerLease(
       redis,
-      workerLeasesKey(prefix),
+      queueKeys(prefix).workerLeases,
       'worker-unnamed',
       60_000,
       logger,
@@ -182,9 +187,9 @@ describe('worker lease and the reaper of lapsed workers', () => {
       logger,
     });
     expect(await successor.check()).toEqual(['worker-killed']);
-    expect(await redis.zscore(workerLeasesKey(prefix), 'worker-killed')).toBe('0');
+    expect(await redis.zscore(queueKeys(prefix).workerLeases, 'worker-killed')).toBe('0');
     expect(await reapDeadWorkers(redis, prefix)).toEqual({ workers: 1, jobs: 0 });
-    expect((await redis.zrange(workerLeasesKey(prefix), 0, -1)).sort()).toEqual([
+    expect((await redis.zrange(queueKeys(prefix).workerLeases, 0, -1)).sort()).toEqual([
       'worker-blip',
       'worker-steady',
       'worker-unnamed',
