@@ -99,6 +99,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
       metrics: options.metrics,
       heartbeatMs: options.meetingEventHeartbeatMs,
       keys: layer.apiKeys,
+      maxPerTenant: config.SSE_MAX_PER_TENANT,
     }),
   );
   app.get('/v1/bots/:id/participants', getParticipants(meetings));

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody } from '../../shared/error-body.js';
 import type { Logger } from '../log/logger.js';
-import { isBotServiceError, RateLimitedError } from '../queue/bot-errors.js';
+import { isBotServiceError } from '../queue/bot-errors.js';
 
 /** An HTTP-level refusal of the API itself (auth, size, malformed body, unknown route). */
 export class ApiError extends Error {
@@ -35,7 +35,7 @@ function body(code: string, message: string, field?: string): ErrorBody {
  */
 export function errorResponse(error: unknown, c: Context, logger: Logger): Response {
   if (isBotServiceError(error)) {
-    if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSec));
+    if (error.retryAfterSec !== undefined) c.header('Retry-After', String(error.retryAfterSec));
     return c.json(error.toBody(), error.status);
   }
   if (error instanceof ApiError) {

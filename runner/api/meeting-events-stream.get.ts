@@ -1,6 +1,7 @@
 import type { Handler } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { ErrorBody } from '../../shared/error-body.js';
+import { TooManyStreamsError } from '../meeting-events/meeting-errors.js';
 import type { MeetingEventMetrics } from '../meeting-events/meeting-event-metrics.js';
 import type { MeetingEventService } from '../meeting-events/meeting-event-service.js';
 import { BotRequestError } from '../queue/bot-errors.js';
@@ -15,7 +16,12 @@ export interface MeetingEventStreamOptions {
   heartbeatMs?: number | undefined;
   /** Where a stream opened with a key in Redis re-checks, once a second, that its key still exists. */
   keys: KeyExistence;
+  /** SSE_MAX_PER_TENANT: streams one tenant may hold open on this process; default `DEFAULT_SSE_MAX_PER_TENANT`. */
+  maxPerTenant?: number | undefined;
 }
+
+/** SSE_MAX_PER_TENANT's default: enough for a dashboard per bot, not for a flood of idle sockets. */
+export const DEFAULT_SSE_MAX_PER_TENANT = 100;
 
 /** The last frame of a stream whose key was revoked while it was open: §6's error body, then close. */
 const KEY_REVOKED: ErrorBody = {
@@ -28,11 +34,20 @@ const KEY_REVOKED: ErrorBody = {
  * `: heartbeat` comment when quiet, and `event: end` once the bot has ended and its last event was
  * sent; then the stream closes. 404 (before any stream) for another tenant's bot. A stream opened
  * with a key in Redis ends within about a second of that key's revocation, with `event: error`.
+ * A tenant holding `maxPerTenant` streams open on this process gets a 429 `too_many_streams` (each
+ * open stream holds a socket, a Redis subscription's share and a key check).
  */
 export function streamMeetingEvents(
   meetings: MeetingEventService,
   options: MeetingEventStreamOptions,
 ): Handler {
+  const maxPerTenant = options.maxPerTenant ?? DEFAULT_SSE_MAX_PER_TENANT;
+  const open = new Map<string, number>();
+  const release = (tenant: string) => {
+    const left = (open.get(tenant) ?? 1) - 1;
+    if (left > 0) open.set(tenant, left);
+    else open.delete(tenant);
+  };
   return async (c) => {
     const principal = c.get('principal');
     const id = c.req.param('id') ?? '';
@@ -43,7 +58,25 @@ export function streamMeetingEvents(
         : resumePoint(c.req.query('after'), 'after');
     // Answered as JSON errors before the stream starts: a 404 is a 404, not an empty stream.
     await meetings.bot(principal, id);
-    return streamSSE(c, async (stream) => {
+    // Counted and taken with no await in between: concurrent opens cannot all pass the check.
+    const tenant = principal.tenant;
+    const holding = open.get(tenant) ?? 0;
+    if (holding >= maxPerTenant) throw new TooManyStreamsError(tenant, maxPerTenant);
+    open.set(tenant, holding + 1);
+    let released = false;
+    const releaseOnce = () => {
+      if (released) return;
+      released = true;
+      release(tenant);
+    };
+    try {
+      return streamSSE(c, (stream) => serve(stream).finally(releaseOnce));
+    } catch (error) {
+      releaseOnce();
+      throw error;
+    }
+
+    async function serve(stream: SSEStreamingApi): Promise<void> {
       const gone = new AbortController();
       stream.onAbort(() => gone.abort());
       const key = watchKeyStillValid(principal, options.keys, { onRevoked: () => gone.abort() });
@@ -69,7 +102,7 @@ export function streamMeetingEvents(
         key.stop();
         options.metrics?.meetingEventStreams.dec();
       }
-    });
+    }
   };
 }
 

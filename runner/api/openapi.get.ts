@@ -42,6 +42,21 @@ const tooMany = {
     },
   },
 };
+/** docs/contract.md §11: one bot's chat rate (CHAT_PER_BOT_PER_MIN). */
+const chatTooMany = {
+  '429': {
+    ...json(
+      ref('ErrorBody'),
+      '`rate_limited`: the bot was asked for as many messages as it may send this minute',
+    ),
+    headers: {
+      'Retry-After': {
+        description: 'Seconds until the bot may be asked again',
+        schema: { type: 'integer', minimum: 1 },
+      },
+    },
+  },
+};
 /** One OpenAPI query parameter per property of a (flat) zod object schema. */
 function queryParameters(schema: z.ZodObject): object[] {
   const properties = (jsonSchema(schema, 'input').properties ?? {}) as Record<string, object>;
@@ -147,6 +162,10 @@ export function buildOpenApiDocument(): JsonSchema {
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
             ...errors(401, 404, 422, 500),
+            '429': json(
+              ref('ErrorBody'),
+              '`too_many_streams`: the tenant holds SSE_MAX_PER_TENANT streams open on this api process',
+            ),
           },
         },
       },
@@ -166,6 +185,7 @@ export function buildOpenApiDocument(): JsonSchema {
             '202': json(ref('ChatAccepted'), 'Handed to the bot; `chat.sent` follows once the SDK took it'),
             '409': json(ref('ErrorBody'), '`not_in_meeting`: the bot is not in_meeting'),
             ...errors(400, 401, 404, 413, 422, 500),
+            ...chatTooMany,
           },
         },
       },

@@ -18,7 +18,7 @@ export type { BotEvent, BotView } from '../../shared/bot-view.js';
 export type { EndReason } from '../../shared/end-reasons.js';
 export type { MeetingEvent, MeetingEventType } from '../../shared/meeting-events.js';
 export type { ParticipantItem } from '../meeting-events/attendance.js';
-export { NotInMeetingError } from '../meeting-events/meeting-errors.js';
+export { ChatRateLimitedError, NotInMeetingError } from '../meeting-events/meeting-errors.js';
 export type { MeetingEventPage } from '../meeting-events/meeting-event-reader.js';
 export type { MeetingEventQueryInput } from '../meeting-events/meeting-event-service.js';
 export {
@@ -85,7 +85,10 @@ export interface BotClient {
   followMeetingEvents(id: string, options?: FollowMeetingEventsOptions): AsyncIterable<MeetingEvent>;
   /** `GET /v1/bots/:id/participants`: the attendance as the bot saw it. */
   participants(id: string): Promise<ParticipantItem[]>;
-  /** `POST /v1/bots/:id/chat`: throws `NotInMeetingError` (409) unless the bot is `in_meeting`. */
+  /**
+   * `POST /v1/bots/:id/chat`: throws `NotInMeetingError` (409) unless the bot is `in_meeting`, and
+   * `ChatRateLimitedError` (429) past the bot's 30 messages a minute (every caller counts).
+   */
   chat(id: string, text: string, options?: { to?: number }): Promise<{ requestId: string }>;
   /** Closes the client's Redis connection. Idempotent. */
   close(): Promise<void>;

@@ -156,6 +156,16 @@ export const CONFIG_TABLE = {
     default: '10000',
     doc: "Meeting events kept per bot (docs/contract.md §11); past it the oldest go. Kept as long as the bot's view.",
   }),
+  CHAT_PER_BOT_PER_MIN: v({
+    schema: envInt(1, 10_000),
+    default: '30',
+    doc: 'Chat messages one bot may be asked to send per minute, fleet-wide; more is a 429 `rate_limited` (`Retry-After`).',
+  }),
+  SSE_MAX_PER_TENANT: v({
+    schema: envInt(1, 100_000),
+    default: '100',
+    doc: 'Meeting-event streams (SSE) one tenant may hold open on one api process; more is a 429 `too_many_streams`.',
+  }),
   MAX_JOIN_AHEAD_SEC: v({
     schema: envNumber(1, 10 * 365 * 86_400),
     default: '2592000',

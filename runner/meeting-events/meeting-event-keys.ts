@@ -25,6 +25,11 @@ export function meetingEventKeys(prefix: string) {
     appendedChannel: `${prefix}:mevents-appended`,
     /** Pub/sub: chat requests (JSON `ChatRequest`) for whichever worker holds the bot. */
     chatChannel: `${prefix}:bot-chat`,
+    /**
+     * rate-limiter-flexible's counters of chat requests, `<chatRate>:<botId>` (CHAT_PER_BOT_PER_MIN):
+     * a one-minute window each, gone when it ends.
+     */
+    chatRate: `${prefix}:rate:chat`,
   };
 }
 export type MeetingEventKeys = ReturnType<typeof meetingEventKeys>;

@@ -12,7 +12,7 @@ export type MeetingEventDropKind =
   | 'backlog';
 
 /** What became of a chat message: accepted or refused by the API, then sent or not by the worker. */
-export type ChatOutcome = 'accepted' | 'not_in_meeting' | 'sent' | 'failed';
+export type ChatOutcome = 'accepted' | 'not_in_meeting' | 'rate_limited' | 'sent' | 'failed';
 
 /** Narrow port onto prom-client (`RunnerMetrics`): meeting events, their SSE clients, chat sends. */
 export interface MeetingEventMetrics {

@@ -7,10 +7,11 @@ import { firstFieldIssue } from '../../shared/validation.js';
 import { BotRequestError } from '../queue/bot-errors.js';
 import type { BotService } from '../queue/bot-service.js';
 import { queueKeys } from '../queue/queue-names.js';
+import { RateBudget, retryAfterSec } from '../redis/rate-budget.js';
 import type { BotScope } from '../tenants/principal.js';
 import type { ParticipantItem } from './attendance.js';
 import { ChatChannel } from './chat-channel.js';
-import { NotInMeetingError } from './meeting-errors.js';
+import { ChatRateLimitedError, NotInMeetingError } from './meeting-errors.js';
 import { meetingEventKeys } from './meeting-event-keys.js';
 import type { MeetingEventMetrics } from './meeting-event-metrics.js';
 import { type MeetingEventPage, MeetingEventReader } from './meeting-event-reader.js';
@@ -58,7 +59,12 @@ export interface MeetingEventServiceOptions {
   prefix: string;
   bots: BotService;
   metrics?: MeetingEventMetrics | undefined;
+  /** CHAT_PER_BOT_PER_MIN: chat messages one bot may be asked to send per minute, fleet-wide. */
+  chatPerBotPerMin?: number | undefined;
 }
+
+/** CHAT_PER_BOT_PER_MIN's default: a bot that talks more than this disturbs its meeting. */
+export const DEFAULT_CHAT_PER_BOT_PER_MIN = 30;
 
 /**
  * docs/contract.md §11 for callers (the HTTP API, the producer library): a bot's meeting events, its
@@ -69,12 +75,14 @@ export class MeetingEventService {
   readonly reader: MeetingEventReader;
   readonly chats: ChatChannel;
   private readonly watch: MeetingEventWatch;
+  private readonly chatBudget: RateBudget;
   private metrics: MeetingEventMetrics | undefined;
 
   constructor(private readonly options: MeetingEventServiceOptions) {
     const keys = meetingEventKeys(options.prefix);
     this.reader = new MeetingEventReader(options.redis, keys);
     this.chats = new ChatChannel(options.redis, keys);
+    this.chatBudget = new RateBudget({ redis: options.redis, keyPrefix: keys.chatRate, windowSec: 60 });
     this.watch = new MeetingEventWatch(options.redis, keys, queueKeys(options.prefix).eventsChannel);
     this.metrics = options.metrics;
   }
@@ -108,7 +116,9 @@ export class MeetingEventService {
 
   /**
    * Hands `text` to the worker holding the bot: 202 for the API. A bot that is not `in_meeting` is a
-   * 409 `not_in_meeting`. The message appears in the log as `chat.sent` once the SDK took it.
+   * 409 `not_in_meeting`; one asked for more than CHAT_PER_BOT_PER_MIN messages within a minute (every
+   * caller and api process together) is a 429 `rate_limited` with `Retry-After`. The message appears
+   * in the log as `chat.sent` once the SDK took it.
    */
   async chat(scope: BotScope, id: string, body: unknown): Promise<{ requestId: string }> {
     const parsed = chatBodySchema.safeParse(body);
@@ -120,6 +130,12 @@ export class MeetingEventService {
     if (view.state !== 'in_meeting') {
       this.metrics?.chatSends.inc({ outcome: 'not_in_meeting' });
       throw new NotInMeetingError(id, view.state);
+    }
+    const perMinute = this.options.chatPerBotPerMin ?? DEFAULT_CHAT_PER_BOT_PER_MIN;
+    const decision = await this.chatBudget.take(id, perMinute);
+    if (!decision.allowed) {
+      this.metrics?.chatSends.inc({ outcome: 'rate_limited' });
+      throw new ChatRateLimitedError(id, perMinute, retryAfterSec(decision.retryAfterMs));
     }
     const requestId = randomUUID();
     await this.chats.publish({

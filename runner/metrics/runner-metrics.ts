@@ -104,7 +104,7 @@ export class RunnerMetrics {
   });
   readonly chatSends = new Counter({
     name: 'zbr_chat_sends_total',
-    help: 'Chat messages by outcome: accepted or not_in_meeting (API), sent or failed (the worker holding the bot).',
+    help: 'Chat messages by outcome: accepted, not_in_meeting or rate_limited (API), sent or failed (the worker holding the bot).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -8,6 +8,8 @@ export abstract class BotServiceError extends Error {
   abstract readonly status: 403 | 404 | 409 | 422 | 429;
   abstract readonly code: string;
   readonly field: string | undefined = undefined;
+  /** A 429's `Retry-After` (whole seconds), where waiting is the answer. */
+  readonly retryAfterSec: number | undefined = undefined;
 
   toBody(): ErrorBody {
     return {
@@ -93,7 +95,7 @@ export class RateLimitedError extends BotServiceError {
   constructor(
     readonly tenant: string,
     readonly ratePerSec: number,
-    readonly retryAfterSec: number,
+    override readonly retryAfterSec: number,
   ) {
     super(`Tenant ${tenant} may queue at most ${ratePerSec} bots per second; retry in ${retryAfterSec} s`);
   }

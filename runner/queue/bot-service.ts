@@ -7,7 +7,7 @@ import { tenantNameSchema } from '../../shared/tenant.js';
 import { firstFieldIssue } from '../../shared/validation.js';
 import type { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
 import { UrlNotAllowedError } from '../http/url-not-allowed-error.js';
-import type { EnqueueRateLimiter } from '../tenants/enqueue-rate-limiter.js';
+import { type RateBudget, retryAfterSec } from '../redis/rate-budget.js';
 import { type BotScope, canSee, type Principal } from '../tenants/principal.js';
 import { zoomUserToCheck } from '../tenants/zoom-user-allowlist.js';
 import {
@@ -42,7 +42,7 @@ export interface BotServiceOptions {
    */
   urlPolicy?: OutboundUrlPolicy | undefined;
   /** Each tenant's fleet-wide enqueue rate (docs/contract.md §10); callers without a rate skip it. */
-  rateLimiter?: EnqueueRateLimiter | undefined;
+  rateLimiter?: RateBudget | undefined;
   /** MAX_JOIN_AHEAD_SEC: a `joinAt` further ahead is a 422 (default 30 days). */
   maxJoinAheadSec?: number | undefined;
   now?: () => number;
@@ -153,11 +153,7 @@ export class BotService {
     if (caller.ratePerSec === undefined || !rateLimiter) return;
     const decision = await rateLimiter.take(caller.tenant, caller.ratePerSec);
     if (!decision.allowed) {
-      throw new RateLimitedError(
-        caller.tenant,
-        caller.ratePerSec,
-        Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
-      );
+      throw new RateLimitedError(caller.tenant, caller.ratePerSec, retryAfterSec(decision.retryAfterMs));
     }
   }
 

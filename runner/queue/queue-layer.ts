@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
 import { MeetingEventService } from '../meeting-events/meeting-event-service.js';
+import { RateBudget } from '../redis/rate-budget.js';
 import { ApiKeyStore } from '../tenants/api-key-store.js';
-import { EnqueueRateLimiter } from '../tenants/enqueue-rate-limiter.js';
 import { type BotQueue, createBotQueue } from './bot-queue.js';
 import { BotService } from './bot-service.js';
 import { BotStore } from './bot-store.js';
@@ -24,6 +24,8 @@ export interface QueueLayerOptions {
   maxJoinAheadSec?: number | undefined;
   /** How long ended bots stay readable (default 7 days). */
   endedRetentionMs?: number | undefined;
+  /** CHAT_PER_BOT_PER_MIN (default 30): chat messages one bot may be asked to send per minute. */
+  chatPerBotPerMin?: number | undefined;
   /** WEBHOOK_URL: the global destination of the events this process records (see `BotStore`). */
   webhookUrl?: string | undefined;
 }
@@ -79,9 +81,14 @@ export function createQueueLayer(options: QueueLayerOptions): QueueLayer {
     serviceUser: options.serviceUser,
     urlPolicy: options.urlPolicy,
     maxJoinAheadSec: options.maxJoinAheadSec,
-    rateLimiter: new EnqueueRateLimiter({ redis, prefix }),
+    rateLimiter: new RateBudget({ redis, keyPrefix: `${prefix}:rate:enqueue`, windowSec: 1 }),
   });
-  const meetings = new MeetingEventService({ redis, prefix, bots: service });
+  const meetings = new MeetingEventService({
+    redis,
+    prefix,
+    bots: service,
+    chatPerBotPerMin: options.chatPerBotPerMin,
+  });
   let closing: Promise<void> | undefined;
   return {
     redis,

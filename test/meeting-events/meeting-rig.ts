@@ -73,7 +73,7 @@ export function useMeetingRig(env: Record<string, string> = {}) {
     });
     worker = await startWorkerProcess({ config, mode: requireConfiguredMode(config, 'test'), logger });
     redis = connectTestRedis();
-    layer = createQueueLayer({ redis, prefix });
+    layer = createQueueLayer({ redis, prefix, chatPerBotPerMin: config.CHAT_PER_BOT_PER_MIN });
     const app = createApiApp({
       layer,
       config,

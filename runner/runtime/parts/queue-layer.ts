@@ -22,6 +22,7 @@ export function queueLayerPart(input: {
       urlPolicy: new OutboundUrlPolicy({ allowlist: config.OUTBOUND_URL_ALLOWLIST }),
       webhookUrl: config.WEBHOOK_URL,
       maxJoinAheadSec: config.MAX_JOIN_AHEAD_SEC,
+      chatPerBotPerMin: config.CHAT_PER_BOT_PER_MIN,
     });
     defer('close queue', () => layer.close());
     return layer;
