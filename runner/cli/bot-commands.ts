@@ -52,6 +52,7 @@ export function clientFor(
     ...(tenant !== undefined ? { tenant } : {}),
     ...(config.JOB_ENCRYPTION_KEY !== undefined ? { jobEncryptionKey: config.JOB_ENCRYPTION_KEY } : {}),
     ...(config.ZOOM_BOT_USER !== undefined ? { serviceUser: config.ZOOM_BOT_USER } : {}),
+    chatPerBotPerMin: config.CHAT_PER_BOT_PER_MIN,
   });
   return { client, redisUrl: configuredRedisAddress(config), prefix: config.QUEUE_PREFIX };
 }

@@ -62,6 +62,11 @@ export interface BotClientOptions {
    * only to the bot's own `webhookUrl`.
    */
   webhookUrl?: string;
+  /**
+   * The runner's CHAT_PER_BOT_PER_MIN, if it sets one (default 30). The count is the fleet's: a
+   * client's messages and the API's spend one budget per bot, each caller measured against its own.
+   */
+  chatPerBotPerMin?: number;
 }
 
 export interface BotClient {
@@ -87,7 +92,7 @@ export interface BotClient {
   participants(id: string): Promise<ParticipantItem[]>;
   /**
    * `POST /v1/bots/:id/chat`: throws `NotInMeetingError` (409) unless the bot is `in_meeting`, and
-   * `ChatRateLimitedError` (429) past the bot's 30 messages a minute (every caller counts).
+   * `ChatRateLimitedError` (429) past `chatPerBotPerMin` messages to the bot within a minute.
    */
   chat(id: string, text: string, options?: { to?: number }): Promise<{ requestId: string }>;
   /** Closes the client's Redis connection. Idempotent. */
@@ -124,6 +129,7 @@ export function createBotClient(options: BotClientOptions): BotClient {
     jobEncryptionKey: options.jobEncryptionKey,
     serviceUser: options.serviceUser,
     webhookUrl: options.webhookUrl,
+    chatPerBotPerMin: options.chatPerBotPerMin,
   });
   const { service, meetings } = layer;
   let closing: Promise<void> | undefined;
