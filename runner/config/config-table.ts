@@ -120,7 +120,7 @@ export const CONFIG_TABLE = {
   }),
   JOB_ENCRYPTION_KEY: v({
     schema: z.string().min(32, 'must be at least 32 characters'),
-    doc: 'Encrypts passcode, registrant token, webhook/callback URLs and metadata in job data. Required in Zoom mode.',
+    doc: "Encrypts passcode, registrant token, webhook/callback URLs and metadata in job data, and bots' webhook URLs wherever Redis keeps them. Required in Zoom mode.",
     secret: true,
   }),
   WEBHOOK_URL: v({

@@ -10,6 +10,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { BOT_EVENTS_STREAM_MAXLEN } from '../queue/bot-store.js';
 import { queueKeys } from '../queue/queue-names.js';
+import type { SealedWebhookUrl } from '../queue/sealed-webhook-url.js';
 import { evalScript } from '../redis/eval-script.js';
 import { isTransientRedisError } from '../redis/transient-error.js';
 import type { MeetingEventSink, OurBots } from '../supervisor/ports.js';
@@ -55,9 +56,18 @@ export class MeetingLogs {
     this.keys = meetingEventKeys(settings.prefix);
   }
 
-  /** `lockToken`: the bot job's lock, which fences every append (the bot may pass to another worker). */
-  open(botId: string, request: BotRequest, lockToken: string | undefined): MeetingLog {
-    return new MeetingLog(this.settings, this.keys, botId, request, lockToken);
+  /**
+   * `lockToken`: the bot job's lock, which fences every append (the bot may pass to another worker).
+   * `webhook`: the request's `webhookUrl` sealed (runner/queue/sealed-webhook-url.ts), as the
+   * bot-events stream keeps it.
+   */
+  open(
+    botId: string,
+    request: BotRequest,
+    lockToken: string | undefined,
+    webhook?: SealedWebhookUrl | undefined,
+  ): MeetingLog {
+    return new MeetingLog(this.settings, this.keys, botId, request, lockToken, webhook);
   }
 }
 
@@ -103,6 +113,7 @@ export class MeetingLog implements MeetingEventSink {
     private readonly botId: string,
     private readonly request: BotRequest,
     private readonly lockToken: string | undefined,
+    private readonly webhook: SealedWebhookUrl | undefined,
   ) {
     this.hooks = new Set(request.meetingEvents ?? []);
     this.max = settings.max ?? DEFAULT_MEETING_EVENTS_MAX;
@@ -296,9 +307,11 @@ export class MeetingLog implements MeetingEventSink {
       }),
       this.keys.appendedChannel,
       this.botId,
-      this.request.webhookUrl ?? '',
+      this.webhook?.sealed ?? '',
       this.settings.globalWebhookUrl ?? '',
       BOT_EVENTS_STREAM_MAXLEN,
+      this.webhook?.origin ?? '',
+      this.webhook?.sha1 ?? '',
     )) as [string, number];
     if (outcome === 'fenced' || outcome === 'missing') {
       // The bot has another owner, or no view any more: what this worker still sees is not kept.

@@ -26,6 +26,7 @@ import type { JobCrypto } from './job-crypto.js';
 import { buildJobData } from './job-data.js';
 import type { LeaveChannel } from './leave-channel.js';
 import { claimedZoomUser } from './same-user.js';
+import { sealWebhookUrl } from './sealed-webhook-url.js';
 
 export interface BotServiceOptions {
   queue: BotQueue;
@@ -124,7 +125,8 @@ export class BotService {
         createdMs,
         dedupeKey: request.dedupeKey,
         zoomUser: claimedZoomUser(request.auth, this.options.serviceUser),
-        webhookUrl: request.webhookUrl,
+        webhook:
+          request.webhookUrl === undefined ? undefined : sealWebhookUrl(crypto, id, request.webhookUrl),
       });
       if (outcome.kind === 'exists') continue;
       if (outcome.kind === 'conflict') {

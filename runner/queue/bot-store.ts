@@ -10,6 +10,7 @@ import { type BotListPage, type BotListQuery, listBots } from './bot-list.js';
 import type { BotQueue } from './bot-queue.js';
 import { CREATE_SCRIPT, RECORD_SCRIPT } from './bot-store-scripts.js';
 import { type QueueKeys, queueKeys } from './queue-names.js';
+import type { SealedWebhookUrl } from './sealed-webhook-url.js';
 
 /** Ended bots stay readable (API, `--follow`, webhooks' retries) this long by default. */
 export const DEFAULT_ENDED_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -33,8 +34,14 @@ export const storedBotSchema = z.object({
      * across handoffs, takeovers and rejoins. Set once, by `RECORD_SCRIPT`.
      */
     firstInMeetingAt: z.iso.datetime().optional(),
-    /** The request's `webhookUrl` (not secret), copied into each stream entry for the dispatcher. */
+    /**
+     * The request's `webhookUrl`, sealed (a receiver's URL is often its credential), with its origin
+     * and SHA-1 (runner/queue/sealed-webhook-url.ts): copied into each stream entry for the pump.
+     * Records from before URLs were sealed hold the URL in clear and neither of the other two.
+     */
     webhookUrl: z.string().optional(),
+    webhookOrigin: z.string().optional(),
+    webhookUrlSha1: z.string().optional(),
   }),
 });
 export type StoredBot = z.infer<typeof storedBotSchema>;
@@ -72,8 +79,8 @@ export interface NewBot {
   dedupeKey?: string | undefined;
   /** The Zoom user this bot will be in its meeting as, when that is known at enqueue. */
   zoomUser?: string | undefined;
-  /** Receives this bot's webhooks (docs/contract.md §7), besides WEBHOOK_URL. */
-  webhookUrl?: string | undefined;
+  /** Receives this bot's webhooks (docs/contract.md §7), besides WEBHOOK_URL: sealed. */
+  webhook?: SealedWebhookUrl | undefined;
 }
 
 export type CreateOutcome =
@@ -137,7 +144,13 @@ export class BotStore implements BotRecorder {
         createdMs: bot.createdMs,
         ...(dedupe ? { dedupe } : {}),
         ...(claim ? { claim } : {}),
-        ...(bot.webhookUrl !== undefined ? { webhookUrl: bot.webhookUrl } : {}),
+        ...(bot.webhook !== undefined
+          ? {
+              webhookUrl: bot.webhook.sealed,
+              webhookOrigin: bot.webhook.origin,
+              webhookUrlSha1: bot.webhook.sha1,
+            }
+          : {}),
       },
     };
     const [kind, id] = (await evalScript(
@@ -160,9 +173,11 @@ export class BotStore implements BotRecorder {
       this.keys.eventsChannel,
       JSON.stringify({ id: bot.id, state: bot.state, at, view }),
       BOT_EVENTS_STREAM_MAXLEN,
-      bot.webhookUrl ?? '',
+      bot.webhook?.sealed ?? '',
       this.globalWebhookUrl,
       bot.maxLiveBots ?? '',
+      bot.webhook?.origin ?? '',
+      bot.webhook?.sha1 ?? '',
     )) as [string, string];
     if (kind === 'created') return { kind, view };
     if (kind === 'duplicate') return { kind, existingId: id };

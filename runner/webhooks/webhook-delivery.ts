@@ -79,15 +79,31 @@ export interface DeliverOptions {
   policy: OutboundUrlPolicy;
   secret: string;
   timeoutMs: number;
+  /**
+   * The URL to POST to from the item's `url`: a bot's sealed URL opened (runner/queue/sealed-webhook-url.ts),
+   * a clear one as is; `undefined` when it cannot be opened (sealed with another key).
+   */
+  openUrl: (botId: string, url: string) => Promise<string | undefined>;
 }
 
 /** POSTs one event, signed; never throws, so the caller's only question is what to do next. */
 export async function deliver(item: LaneItem, options: DeliverOptions): Promise<DeliveryOutcome> {
+  let url: string | undefined;
+  try {
+    url = await options.openUrl(item.event.id, item.url);
+  } catch (error) {
+    // No key to open it here (JobKeyMismatchError: this process lacks the deployment's
+    // JOB_ENCRYPTION_KEY), or Redis away while reading the key: another try may do.
+    return { kind: 'retry', error: error instanceof Error ? error.name : String(error) };
+  }
+  if (url === undefined) {
+    return { kind: 'refused', error: 'the webhook URL is sealed with another JOB_ENCRYPTION_KEY' };
+  }
   let target: OutboundTarget;
   try {
     // Checked per delivery, not once at enqueue: DNS answers and the allowlist can change. The POST
     // connects to the addresses checked here, not to a second DNS answer.
-    target = await options.policy.check(item.url);
+    target = await options.policy.check(url);
   } catch (error) {
     return { kind: 'refused', error: error instanceof Error ? error.message : String(error) };
   }

@@ -4,12 +4,14 @@ import { z } from 'zod';
 import type { Config } from '../config/config-table.js';
 import { OutboundUrlPolicy } from '../http/outbound-url-policy.js';
 import type { Logger } from '../log/logger.js';
+import { webhookUrlOpener } from '../queue/sealed-webhook-url.js';
 import { evalScript } from '../redis/eval-script.js';
 import { connectRedis } from '../redis/redis-connection.js';
 import { OriginSlots } from './origin-slots.js';
 import { receiverOrigin } from './receiver-origin.js';
 import {
   backoffMs,
+  type DeliverOptions,
   type DeliveryOutcome,
   deliver,
   type LaneItem,
@@ -69,7 +71,8 @@ export interface WebhookDispatcherOptions {
    * No WEBHOOK_URL: an event's destinations are fixed when it is recorded (the bot store writes the
    * recorder's WEBHOOK_URL into the stream entry), not by whichever process delivers it.
    */
-  config: Pick<Config, 'WEBHOOK_SECRET' | 'OUTBOUND_URL_ALLOWLIST'>;
+  config: Pick<Config, 'WEBHOOK_SECRET' | 'OUTBOUND_URL_ALLOWLIST'> &
+    Partial<Pick<Config, 'JOB_ENCRYPTION_KEY'>>;
   logger: Logger;
   metrics?: WebhookMetrics;
   settings?: WebhookSettings;
@@ -97,6 +100,8 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   const settings = webhookSettingsSchema.parse(options.settings ?? {});
   const keys = webhookKeys(prefix);
   const policy = new OutboundUrlPolicy({ allowlist: config.OUTBOUND_URL_ALLOWLIST });
+  // Bots' URLs are sealed with the job-data key (runner/queue/sealed-webhook-url.ts).
+  const openUrl = webhookUrlOpener({ redis, prefix, jobEncryptionKey: config.JOB_ENCRYPTION_KEY });
   const queue: WebhookQueue = new Queue<LaneJobData, void, typeof WEBHOOK_JOB_NAME>(WEBHOOK_QUEUE_NAME, {
     connection: redis,
     prefix,
@@ -137,6 +142,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
         redis,
         keys,
         policy,
+        openUrl,
         slots,
         secret,
         settings,
@@ -188,6 +194,7 @@ interface LaneContext {
   redis: Redis;
   keys: WebhookKeys;
   policy: OutboundUrlPolicy;
+  openUrl: DeliverOptions['openUrl'];
   slots: OriginSlots;
   secret: string;
   settings: z.output<typeof webhookSettingsSchema>;
@@ -239,6 +246,7 @@ async function deliverLane(ctx: LaneContext): Promise<void> {
       try {
         outcome = await deliver(item, {
           policy: ctx.policy,
+          openUrl: ctx.openUrl,
           secret: ctx.secret,
           timeoutMs: settings.timeoutMs,
         });

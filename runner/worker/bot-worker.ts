@@ -12,6 +12,7 @@ import { parseJobData } from '../queue/job-data.js';
 import type { LeaveSubscription } from '../queue/leave-channel.js';
 import type { QueueLayer } from '../queue/queue-layer.js';
 import { BOT_QUEUE_NAME, queueKeys } from '../queue/queue-names.js';
+import { sealWebhookUrl } from '../queue/sealed-webhook-url.js';
 import { RedisLease } from '../redis/lease.js';
 import { connectRedis } from '../redis/redis-connection.js';
 import { isRedisUnavailableError } from '../redis/transient-error.js';
@@ -465,7 +466,8 @@ export class BotWorker {
       await job.moveToDelayed(Date.now() + 1_000, token);
       throw new DelayedError();
     }
-    const parsed = parseJobData(job.id, job.data, await layer.crypto());
+    const crypto = await layer.crypto();
+    const parsed = parseJobData(job.id, job.data, crypto);
     if (!parsed.ok) {
       logger.warn({ jobId: job.id, detail: parsed.detail }, 'malformed bot job');
       if (job.id)
@@ -484,7 +486,9 @@ export class BotWorker {
     // worker, the store drops what this one still says (docs/contract.md §12).
     const base = this.options.recorder ?? layer.store;
     // docs/contract.md §11: what the bot sees, in its own log, fenced by the same lock.
-    const meetingLog = this.options.meetingLogs?.open(botId, request, token);
+    const webhook =
+      request.webhookUrl === undefined ? undefined : sealWebhookUrl(crypto, botId, request.webhookUrl);
+    const meetingLog = this.options.meetingLogs?.open(botId, request, token, webhook);
     const recorder: BotRecorder = {
       record: async (id, change) => {
         // A follower stops at `ended`: every meeting event must be stored before it.

@@ -44,7 +44,13 @@ function item(url: string): LaneItem {
   };
 }
 
-const options = (policy: OutboundUrlPolicy, timeoutMs = 2000) => ({ policy, secret: SECRET, timeoutMs });
+/** Items here carry clear URLs (as the WEBHOOK_URL lane does): opened as they are. */
+const options = (policy: OutboundUrlPolicy, timeoutMs = 2000) => ({
+  policy,
+  secret: SECRET,
+  timeoutMs,
+  openUrl: async (_botId: string, url: string) => url,
+});
 
 describe('webhook delivery (one POST)', () => {
   it('carries the receiver’s origin as `audience`, inside what is signed', async () => {

@@ -6,6 +6,8 @@ import type { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
 import { createLogger, type Logger } from '../../runner/log/logger.js';
 import { BotStore } from '../../runner/queue/bot-store.js';
+import { resolveJobCrypto } from '../../runner/queue/job-crypto.js';
+import { sealWebhookUrl } from '../../runner/queue/sealed-webhook-url.js';
 import {
   startWebhookDispatcher,
   type WebhookDispatcher,
@@ -117,8 +119,8 @@ export function createRig(): Rig {
   return {
     prefix,
     redis,
-    store: new BotStore({ redis, prefix }),
-    storeWith: (webhookUrl) => new BotStore({ redis, prefix, globalWebhookUrl: webhookUrl }),
+    store: storeOn(redis, prefix),
+    storeWith: (webhookUrl) => storeOn(redis, prefix, webhookUrl),
     logLines,
     logger,
     start: ({ origin, settings, metrics }) => {
@@ -148,9 +150,21 @@ export function createRig(): Rig {
   };
 }
 
-/** Creates a bot (its `queued` event) with its own webhook URL. */
+/** Where each rig's store lives: a bot's webhook URL is sealed with its deployment's job key. */
+const storeHomes = new WeakMap<BotStore, { redis: Redis; prefix: string }>();
+
+function storeOn(redis: Redis, prefix: string, globalWebhookUrl?: string): BotStore {
+  const store = new BotStore({ redis, prefix, globalWebhookUrl });
+  storeHomes.set(store, { redis, prefix });
+  return store;
+}
+
+/** Creates a bot (its `queued` event) with its own webhook URL, sealed as `BotService` does. */
 export async function createBot(store: BotStore, webhookUrl?: string): Promise<string> {
   const id = randomUUID();
+  const home = storeHomes.get(store);
+  if (!home) throw new Error('createBot takes a store made by createRig');
+  const crypto = await resolveJobCrypto(home);
   await store.create({
     id,
     tenant: DEFAULT_TENANT,
@@ -158,7 +172,7 @@ export async function createBot(store: BotStore, webhookUrl?: string): Promise<s
     displayName: 'Bot',
     state: 'queued',
     createdMs: Date.now(),
-    webhookUrl,
+    webhook: webhookUrl === undefined ? undefined : sealWebhookUrl(crypto, id, webhookUrl),
   });
   return id;
 }

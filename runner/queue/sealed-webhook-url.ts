@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { receiverOrigin } from '../webhooks/receiver-origin.js';
+import { type JobCrypto, type ResolveJobCryptoOptions, resolveJobCrypto } from './job-crypto.js';
+
+/**
+ * A bot's `webhookUrl` as it is kept in Redis outside its job: in the bot record and in each
+ * bot-events stream entry and webhook lane item that names it. A receiver's URL is often its
+ * credential (a token in the path or query), so it is sealed with the job-data key, as in the job
+ * (the same AAD: the bot id and field). The pump needs two facts in clear: the receiver origin, which
+ * groups deliveries (and is all that is ever logged), and a SHA-1 of the URL, which tells it whether
+ * the bot's URL is the recorder's WEBHOOK_URL (`redis.sha1hex` in Lua) so an event is not sent there
+ * twice.
+ */
+export interface SealedWebhookUrl {
+  /** `JobCrypto.seal(botId, 'webhookUrl', url)`. */
+  sealed: string;
+  /** `receiverOrigin(url)`. */
+  origin: string;
+  /** SHA-1 of the URL, hex. */
+  sha1: string;
+}
+
+export function sealWebhookUrl(crypto: JobCrypto, botId: string, url: string): SealedWebhookUrl {
+  return {
+    sealed: crypto.seal(botId, 'webhookUrl', url),
+    origin: receiverOrigin(url),
+    sha1: createHash('sha1').update(url).digest('hex'),
+  };
+}
+
+/**
+ * The URL to deliver to from a lane item's `url`: a sealed bot URL opened, or a clear one as is (the
+ * WEBHOOK_URL lane, and entries recorded before URLs were sealed). `undefined`: sealed with another
+ * key or for another bot, so nobody can deliver it.
+ */
+export function openWebhookUrl(crypto: JobCrypto, botId: string, value: string): string | undefined {
+  if (value.includes('://')) return value;
+  return crypto.open(botId, 'webhookUrl', value);
+}
+
+/**
+ * `openWebhookUrl` for a process that delivers webhooks: resolves the deployment's job key on the
+ * first sealed URL (a clear one needs none) and keeps it; a failed resolve is tried again next time.
+ * Throws `JobKeyMismatchError` in a process without the JOB_ENCRYPTION_KEY the deployment uses.
+ */
+export function webhookUrlOpener(
+  options: ResolveJobCryptoOptions,
+): (botId: string, value: string) => Promise<string | undefined> {
+  let resolving: Promise<JobCrypto> | undefined;
+  return async (botId, value) => {
+    if (value.includes('://')) return value;
+    if (!resolving) {
+      const attempt = resolveJobCrypto(options);
+      resolving = attempt;
+      attempt.catch(() => {
+        if (resolving === attempt) resolving = undefined;
+      });
+    }
+    return openWebhookUrl(await resolving, botId, value);
+  };
+}
