@@ -17,6 +17,7 @@ export interface JobCrypto {
 }
 
 export class JobKeyMismatchError extends Error {
+  override readonly name = 'JobKeyMismatchError';
   readonly code = 'job_key_missing';
 }
 

@@ -54,7 +54,9 @@ export function queueKeys(prefix: string) {
     eventsChannel: `${prefix}:bot-events`,
     /**
      * Capped stream of the same changes (fields `id`, `event` = the pub/sub message, `url` = the
-     * bot's webhookUrl or ''), written in the same script: the durable source of webhooks.
+     * bot's webhookUrl sealed or '', `origin` and `urlSha1` beside it (runner/queue/sealed-webhook-url.ts),
+     * `global` = the recorder's WEBHOOK_URL or ''), written in the same script: the durable source of
+     * webhooks.
      */
     eventsStream: `${prefix}:bot-events-stream`,
     /**

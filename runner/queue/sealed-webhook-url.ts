@@ -7,16 +7,18 @@ import { type JobCrypto, type ResolveJobCryptoOptions, resolveJobCrypto } from '
  * bot-events stream entry and webhook lane item that names it. A receiver's URL is often its
  * credential (a token in the path or query), so it is sealed with the job-data key, as in the job
  * (the same AAD: the bot id and field). The pump needs two facts in clear: the receiver origin, which
- * groups deliveries (and is all that is ever logged), and a SHA-1 of the URL, which tells it whether
- * the bot's URL is the recorder's WEBHOOK_URL (`redis.sha1hex` in Lua) so an event is not sent there
- * twice.
+ * groups deliveries (and is all that is ever logged), and a SHA-1 of the bot id and the URL, which
+ * tells it whether the bot's URL is the recorder's WEBHOOK_URL (`redis.sha1hex` in Lua, salted the
+ * same way) so an event is not sent there twice. The bot id as salt keeps one URL's hash from being
+ * looked up across bots or in precomputed tables; a URL with little randomness in it could still be
+ * guessed from its hash by someone holding a Redis dump.
  */
 export interface SealedWebhookUrl {
   /** `JobCrypto.seal(botId, 'webhookUrl', url)`. */
   sealed: string;
   /** `receiverOrigin(url)`. */
   origin: string;
-  /** SHA-1 of the URL, hex. */
+  /** `webhookUrlSha1(botId, url)`. */
   sha1: string;
 }
 
@@ -24,8 +26,20 @@ export function sealWebhookUrl(crypto: JobCrypto, botId: string, url: string): S
   return {
     sealed: crypto.seal(botId, 'webhookUrl', url),
     origin: receiverOrigin(url),
-    sha1: createHash('sha1').update(url).digest('hex'),
+    sha1: webhookUrlSha1(botId, url),
   };
+}
+
+/** SHA-1 (hex) of `<botId>\n<url>`: what the pump compares with `redis.sha1hex(id .. '\n' .. global)`. */
+export function webhookUrlSha1(botId: string, url: string): string {
+  return createHash('sha1').update(`${botId}\n${url}`).digest('hex');
+}
+
+/** `SecretBox`'s output (`v1.<iv>.<tag>.<ciphertext>`, base64url): never a URL, which has a scheme. */
+const SEALED = /^v1\.[\w-]+\.[\w-]+\.[\w-]*$/;
+
+export function isSealedWebhookUrl(value: string): boolean {
+  return SEALED.test(value);
 }
 
 /**
@@ -34,7 +48,7 @@ export function sealWebhookUrl(crypto: JobCrypto, botId: string, url: string): S
  * key or for another bot, so nobody can deliver it.
  */
 export function openWebhookUrl(crypto: JobCrypto, botId: string, value: string): string | undefined {
-  if (value.includes('://')) return value;
+  if (!isSealedWebhookUrl(value)) return value;
   return crypto.open(botId, 'webhookUrl', value);
 }
 
@@ -48,7 +62,7 @@ export function webhookUrlOpener(
 ): (botId: string, value: string) => Promise<string | undefined> {
   let resolving: Promise<JobCrypto> | undefined;
   return async (botId, value) => {
-    if (value.includes('://')) return value;
+    if (!isSealedWebhookUrl(value)) return value;
     if (!resolving) {
       const attempt = resolveJobCrypto(options);
       resolving = attempt;

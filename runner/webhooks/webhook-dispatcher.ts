@@ -315,7 +315,8 @@ function report(
   if (label === 'delivered') ctx.logger.debug(fields, 'webhook delivered');
   else if (label === 'malformed') ctx.logger.error(fields, 'webhook lane item is malformed; dropped');
   else if (label === 'gave_up') ctx.logger.error(fields, 'webhook delivery failed too often; given up');
-  else if (label === 'refused') ctx.logger.warn(fields, 'webhook URL is not allowed; event dropped');
+  else if (label === 'refused')
+    ctx.logger.warn(fields, 'webhook URL is not allowed, or cannot be opened; event dropped');
   else ctx.logger.warn(fields, 'webhook receiver rejected the event; not retried');
 }
 

@@ -81,7 +81,7 @@ for _, entry in ipairs(entries) do
   local urlOrigin = fields.origin or ''
   local urlSha1 = fields.urlSha1 or ''
   local sameAsGlobal = url == global
-  if urlSha1 ~= '' then sameAsGlobal = global ~= '' and urlSha1 == redis.sha1hex(global) end
+  if urlSha1 ~= '' then sameAsGlobal = global ~= '' and urlSha1 == redis.sha1hex(fields.id .. '\\n' .. global) end
   if urlOrigin == '' then urlOrigin = originOf(url) end
   if url ~= '' and not sameAsGlobal then table.insert(targets, {'bot', url, urlOrigin}) end
   if global ~= '' then table.insert(targets, {'all', global, originOf(global)}) end
