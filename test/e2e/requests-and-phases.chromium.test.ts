@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../runner/tenants/principal.js';
 import type { BotView } from '../../shared/bot-view.js';
+import { overlappingBotCopies } from '../../testkit/sim-invariants.js';
 import { isAlive } from '../../testkit/worker-process.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
@@ -120,6 +121,12 @@ describe('requests and phases', () => {
     expect(after.tokenId).not.toBe(before.tokenId);
     await service().leave(OPERATOR, bot.id);
     await ended(bot.id);
+    // Never two copies at once in the meeting's history, and none left in it.
+    const history = await rig.sim.meeting(meeting.number);
+    expect(overlappingBotCopies(history)).toEqual([]);
+    expect(history.participants.filter((p) => p.customerKey === bot.id && p.state === 'in_meeting')).toEqual(
+      [],
+    );
     const pids = rig.runtime.pool.pids();
     await rig.stopWorker();
     expect(pids.filter(isAlive)).toEqual([]);
