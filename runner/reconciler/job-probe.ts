@@ -12,11 +12,6 @@ export type JobStatus =
 /** Commands per pipeline: bounded replies, however many bots. */
 const BATCH = 1_000;
 
-/** BullMQ's hash of one job: `<prefix>:bots:<jobId>` (the job id is the bot id). */
-export function jobKey(prefix: string, botId: string): string {
-  return queueKeys(prefix).job(botId);
-}
-
 /**
  * The status of many bots' jobs, one pipelined HMGET per bot on BullMQ's job hash: `timestamp`
  * (set when the job is added, so its absence means no job), `finishedOn` and `failedReason` (a
@@ -29,10 +24,11 @@ export async function probeJobs(
   botIds: readonly string[],
 ): Promise<Map<string, JobStatus>> {
   const statuses = new Map<string, JobStatus>();
+  const keys = queueKeys(prefix);
   for (let start = 0; start < botIds.length; start += BATCH) {
     const batch = botIds.slice(start, start + BATCH);
     const pipeline = redis.pipeline();
-    for (const id of batch) pipeline.hmget(jobKey(prefix, id), 'timestamp', 'finishedOn', 'failedReason');
+    for (const id of batch) pipeline.hmget(keys.job(id), 'timestamp', 'finishedOn', 'failedReason');
     const replies = (await pipeline.exec()) ?? [];
     batch.forEach((id, i) => {
       const [error, fields] = replies[i] ?? [new Error('no reply'), null];
