@@ -11,7 +11,7 @@
  * `{events: [[type, json, hook]], people: [[id, row]], meta: [[field, value]]}` where `json` is the
  * event without its `seq` (`{"at":…,"type":…,"data":…}`) and `hook` 1 when the request asked for its
  * group as webhooks, 4 the appended channel, 5 bot id, 6 the bot's webhookUrl sealed or '' (with 9
- * its receiver origin and 10 its SHA-1: runner/queue/sealed-webhook-url.ts), 7 the recording
+ * its receiver origin: runner/queue/sealed-webhook-url.ts), 7 the recording
  * process's WEBHOOK_URL or '', 8 the bot-events stream cap.
  * Returns {'appended'|'fenced'|'missing', last seq given (0: none)}; 'missing': the bot's view is gone.
  *
@@ -34,7 +34,7 @@ for _, ev in ipairs(batch.events) do
   if hooked and ev[3] == 1 then
     redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[8], '*', 'id', ARGV[5],
       'event', '{"id":' .. cjson.encode(ARGV[5]) .. ',"meeting":' .. json .. '}',
-      'url', ARGV[6], 'global', ARGV[7], 'origin', ARGV[9], 'urlSha1', ARGV[10])
+      'url', ARGV[6], 'global', ARGV[7], 'origin', ARGV[9])
   end
 end
 for _, row in ipairs(batch.people) do redis.call('HSET', KEYS[3], row[1], row[2]) end

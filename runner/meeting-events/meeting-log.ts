@@ -311,7 +311,6 @@ export class MeetingLog implements MeetingEventSink {
       this.settings.globalWebhookUrl ?? '',
       BOT_EVENTS_STREAM_MAXLEN,
       this.webhook?.origin ?? '',
-      this.webhook?.sha1 ?? '',
     )) as [string, number];
     if (outcome === 'fenced' || outcome === 'missing') {
       // The bot has another owner, or no view any more: what this worker still sees is not kept.

@@ -21,7 +21,7 @@ import { UPDATE_FLEET_LUA } from './fleet-scripts.js';
  * prefix, 7 events channel, 8 event message, 9 stream cap (approximate MAXLEN), 10 the bot's webhook
  * URL sealed, or '' (runner/queue/sealed-webhook-url.ts), 11 the recording process's WEBHOOK_URL or ''
  * (stream field `global`, see `RECORD_SCRIPT`), 12 the tenant's live-bot limit or '' (none), 13 the
- * webhook URL's receiver origin or '', 14 its SHA-1 or ''.
+ * webhook URL's receiver origin or ''.
  * Returns {'created'|'duplicate'|'conflict'|'quota'|'exists', id or live count}: 'duplicate' and
  * 'conflict' name the live bot already holding the dedupe key or the Zoom user; 'quota' gives the
  * number of live bots the tenant holds. A duplicate is answered even at the limit: it adds no bot.
@@ -65,7 +65,7 @@ redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
 redis.call('SADD', KEYS[7], ARGV[1])
 redis.call('PUBLISH', ARGV[7], ARGV[8])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'id', ARGV[1], 'event', ARGV[8], 'url', ARGV[10],
-  'global', ARGV[11], 'origin', ARGV[13], 'urlSha1', ARGV[14])
+  'global', ARGV[11], 'origin', ARGV[13])
 return {'created', ARGV[1]}
 `;
 
@@ -181,6 +181,6 @@ local encoded = cjson.encode(view)
 local message = cjson.encode({id = ARGV[1], state = change.state, at = now, view = view})
 redis.call('PUBLISH', ARGV[7], message)
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'id', ARGV[1], 'event', message, 'url', rec.meta.webhookUrl or '',
-  'global', ARGV[11], 'origin', rec.meta.webhookOrigin or '', 'urlSha1', rec.meta.webhookUrlSha1 or '')
+  'global', ARGV[11], 'origin', rec.meta.webhookOrigin or '')
 return {'recorded', encoded}
 `;

@@ -35,13 +35,12 @@ export const storedBotSchema = z.object({
      */
     firstInMeetingAt: z.iso.datetime().optional(),
     /**
-     * The request's `webhookUrl`, sealed (a receiver's URL is often its credential), with its origin
-     * and SHA-1 (runner/queue/sealed-webhook-url.ts): copied into each stream entry for the pump.
-     * Records from before URLs were sealed hold the URL in clear and neither of the other two.
+     * The request's `webhookUrl`, sealed (a receiver's URL is often its credential), with its receiver
+     * origin (runner/queue/sealed-webhook-url.ts): copied into each stream entry for the pump. Records
+     * from before URLs were sealed hold the URL in clear and no origin.
      */
     webhookUrl: z.string().optional(),
     webhookOrigin: z.string().optional(),
-    webhookUrlSha1: z.string().optional(),
   }),
 });
 export type StoredBot = z.infer<typeof storedBotSchema>;
@@ -148,7 +147,6 @@ export class BotStore implements BotRecorder {
           ? {
               webhookUrl: bot.webhook.sealed,
               webhookOrigin: bot.webhook.origin,
-              webhookUrlSha1: bot.webhook.sha1,
             }
           : {}),
       },
@@ -177,7 +175,6 @@ export class BotStore implements BotRecorder {
       this.globalWebhookUrl,
       bot.maxLiveBots ?? '',
       bot.webhook?.origin ?? '',
-      bot.webhook?.sha1 ?? '',
     )) as [string, string];
     if (kind === 'created') return { kind, view };
     if (kind === 'duplicate') return { kind, existingId: id };

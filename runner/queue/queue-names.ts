@@ -54,7 +54,7 @@ export function queueKeys(prefix: string) {
     eventsChannel: `${prefix}:bot-events`,
     /**
      * Capped stream of the same changes (fields `id`, `event` = the pub/sub message, `url` = the
-     * bot's webhookUrl sealed or '', `origin` and `urlSha1` beside it (runner/queue/sealed-webhook-url.ts),
+     * bot's webhookUrl sealed or '', `origin` its receiver origin (runner/queue/sealed-webhook-url.ts),
      * `global` = the recorder's WEBHOOK_URL or ''), written in the same script: the durable source of
      * webhooks.
      */

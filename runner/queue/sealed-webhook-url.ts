@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { receiverOrigin } from '../webhooks/receiver-origin.js';
 import { type JobCrypto, type ResolveJobCryptoOptions, resolveJobCrypto } from './job-crypto.js';
 
@@ -6,33 +5,23 @@ import { type JobCrypto, type ResolveJobCryptoOptions, resolveJobCrypto } from '
  * A bot's `webhookUrl` as it is kept in Redis outside its job: in the bot record and in each
  * bot-events stream entry and webhook lane item that names it. A receiver's URL is often its
  * credential (a token in the path or query), so it is sealed with the job-data key, as in the job
- * (the same AAD: the bot id and field). The pump needs two facts in clear: the receiver origin, which
- * groups deliveries (and is all that is ever logged), and a SHA-1 of the bot id and the URL, which
- * tells it whether the bot's URL is the recorder's WEBHOOK_URL (`redis.sha1hex` in Lua, salted the
- * same way) so an event is not sent there twice. The bot id as salt keeps one URL's hash from being
- * looked up across bots or in precomputed tables; a URL with little randomness in it could still be
- * guessed from its hash by someone holding a Redis dump.
+ * (the same AAD: the bot id and field). Beside it only its receiver origin is kept in clear: it groups
+ * deliveries (per-origin limits and backlog) and is all that is ever logged. Nothing else derived from
+ * the URL is stored (a hash of a URL with little randomness in it could be guessed back): whether the
+ * bot's URL is also the recorder's WEBHOOK_URL is decided by the lane job, once it has opened it.
  */
 export interface SealedWebhookUrl {
   /** `JobCrypto.seal(botId, 'webhookUrl', url)`. */
   sealed: string;
   /** `receiverOrigin(url)`. */
   origin: string;
-  /** `webhookUrlSha1(botId, url)`. */
-  sha1: string;
 }
 
 export function sealWebhookUrl(crypto: JobCrypto, botId: string, url: string): SealedWebhookUrl {
   return {
     sealed: crypto.seal(botId, 'webhookUrl', url),
     origin: receiverOrigin(url),
-    sha1: webhookUrlSha1(botId, url),
   };
-}
-
-/** SHA-1 (hex) of `<botId>\n<url>`: what the pump compares with `redis.sha1hex(id .. '\n' .. global)`. */
-export function webhookUrlSha1(botId: string, url: string): string {
-  return createHash('sha1').update(`${botId}\n${url}`).digest('hex');
 }
 
 /** `SecretBox`'s output (`v1.<iv>.<tag>.<ciphertext>`, base64url): never a URL, which has a scheme. */

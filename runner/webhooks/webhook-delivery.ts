@@ -13,6 +13,11 @@ export const laneItemSchema = z.object({
   origin: z.string().optional(),
   eventId: z.string().min(1),
   url: z.string().min(1),
+  /**
+   * On a sealed bot URL's item: the recorder's WEBHOOK_URL, which gets the event on its own lane, so
+   * a bot URL that opens to it is not sent a second time.
+   */
+  global: z.string().optional(),
   event: z.union([
     /** A state change (the bot store's scripts). */
     z.object({ id: z.string(), state: z.string(), at: z.string(), view: botViewSchema }),
@@ -72,8 +77,10 @@ export type DeliveryOutcome =
    * would not help.
    */
   | { kind: 'rejected'; status: number }
-  /** The URL is outside OUTBOUND_URL_ALLOWLIST (or the public-https default). */
-  | { kind: 'refused'; error: string };
+  /** The URL is outside OUTBOUND_URL_ALLOWLIST (or the public-https default), or cannot be opened. */
+  | { kind: 'refused'; error: string }
+  /** The bot's URL is the WEBHOOK_URL, which gets the event on its own lane: not sent twice. */
+  | { kind: 'same_as_global' };
 
 export interface DeliverOptions {
   policy: OutboundUrlPolicy;
@@ -99,6 +106,7 @@ export async function deliver(item: LaneItem, options: DeliverOptions): Promise<
   if (url === undefined) {
     return { kind: 'refused', error: 'the webhook URL is sealed with another JOB_ENCRYPTION_KEY' };
   }
+  if (item.global !== undefined && url === item.global) return { kind: 'same_as_global' };
   let target: OutboundTarget;
   try {
     // Checked per delivery, not once at enqueue: DNS answers and the allowlist can change. The POST

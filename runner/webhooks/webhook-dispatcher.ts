@@ -317,6 +317,8 @@ function report(
   else if (label === 'gave_up') ctx.logger.error(fields, 'webhook delivery failed too often; given up');
   else if (label === 'refused')
     ctx.logger.warn(fields, 'webhook URL is not allowed, or cannot be opened; event dropped');
+  else if (label === 'same_as_global')
+    ctx.logger.debug(fields, 'webhook URL is the WEBHOOK_URL: sent once, on its lane');
   else ctx.logger.warn(fields, 'webhook receiver rejected the event; not retried');
 }
 

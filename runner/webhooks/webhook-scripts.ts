@@ -13,16 +13,17 @@ import { RECEIVER_ORIGIN_LUA } from './receiver-origin.js';
  * {origin, deliveries dropped, ...}}.
  *
  * An entry goes only to the destinations it names, fixed when it was recorded: `url` (the bot's
- * `webhookUrl`, sealed, with `origin` and `urlSha1` beside it: runner/queue/sealed-webhook-url.ts)
- * and `global` (the recorder's WEBHOOK_URL); the pump's own settings play no part. A bot URL that is
- * the WEBHOOK_URL itself gets one delivery, on the `all` lane.
+ * `webhookUrl`, sealed, with its `origin` beside it: runner/queue/sealed-webhook-url.ts) and
+ * `global` (the recorder's WEBHOOK_URL); the pump's own settings play no part. A bot URL that is the
+ * WEBHOOK_URL itself gets one delivery, on the `all` lane: its `bot` lane item carries `global`, and
+ * the lane job skips it once it has opened the URL.
  *
  * Without a cursor (no dispatcher ever ran on this prefix) the cursor starts at the stream's last
  * entry and nothing is moved: a first start delivers what is recorded from then on, never the
  * history an older stream still holds.
  *
- * A lane item is `{origin, eventId, url, event}` (`url` as the entry had it: a bot's sealed, the
- * WEBHOOK_URL clear) where `event` is the stream's message, spliced in
+ * A lane item is `{origin, eventId, url, global?, event}` (`url` as the entry had it: a bot's sealed,
+ * the WEBHOOK_URL clear) where `event` is the stream's message, spliced in
  * as text (cjson would turn an empty array into `{}`). Each item also gets an entry (its lane's name)
  * in its origin's backlog list; past the cap, the origin's oldest pending deliveries are dropped, so
  * a receiver that takes nothing holds at most the cap in Redis, and its newest events are the ones
@@ -76,21 +77,24 @@ for _, entry in ipairs(entries) do
   -- Entries written before the stream carried destinations have no 'global' field: they count as
   -- having no global destination, so an old event is never sent to a WEBHOOK_URL set after it.
   local global = fields.global or ''
-  -- A sealed bot URL comes with its origin and SHA-1; entries from before URLs were sealed hold it
-  -- in clear and neither.
   local urlOrigin = fields.origin or ''
-  local urlSha1 = fields.urlSha1 or ''
-  local sameAsGlobal = url == global
-  if urlSha1 ~= '' then sameAsGlobal = global ~= '' and urlSha1 == redis.sha1hex(fields.id .. '\\n' .. global) end
-  if urlOrigin == '' then urlOrigin = originOf(url) end
-  if url ~= '' and not sameAsGlobal then table.insert(targets, {'bot', url, urlOrigin}) end
-  if global ~= '' then table.insert(targets, {'all', global, originOf(global)}) end
+  if urlOrigin ~= '' and url ~= '' then
+    -- Sealed, with its origin: whether it is also the WEBHOOK_URL is known only once opened, so the
+    -- item carries the WEBHOOK_URL and the lane job sends it once.
+    table.insert(targets, {'bot', url, urlOrigin, global})
+  elseif url ~= '' and url ~= global then
+    -- In clear (recorded before URLs were sealed).
+    table.insert(targets, {'bot', url, originOf(url), ''})
+  end
+  if global ~= '' then table.insert(targets, {'all', global, originOf(global), ''}) end
   for _, target in ipairs(targets) do
     local lane = target[1] .. ':' .. fields.id
     local origin = target[3]
     redis.call('RPUSH', base .. 'lane:' .. lane,
       '{"origin":' .. cjson.encode(origin) .. ',"eventId":' .. cjson.encode(entry[1]) ..
-      ',"url":' .. cjson.encode(target[2]) .. ',"event":' .. fields.event .. '}')
+      ',"url":' .. cjson.encode(target[2]) ..
+      (target[4] ~= '' and (',"global":' .. cjson.encode(target[4])) or '') ..
+      ',"event":' .. fields.event .. '}')
     local backlog = base .. 'backlog:' .. origin
     local pending = redis.call('RPUSH', backlog, lane)
     while pending > backlogMax do
