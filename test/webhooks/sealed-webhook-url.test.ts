@@ -29,7 +29,9 @@ describe('a bot’s webhook URL at rest', () => {
       await rig.waitForEvent(bot.id, (e) => e.type === 'chat.received');
       // Everything is in Redis now (lanes included) while the bot is still live.
       await expect
-        .poll(() => rig.hooks.filter((h) => h.body.type === 'meeting.chat.received').length)
+        .poll(() => rig.hooks.filter((h) => h.body.type === 'meeting.chat.received').length, {
+          timeout: 10_000,
+        })
         .toBe(1);
       const whileLive = await dumpPrefix(rig.redis, rig.prefix);
 
