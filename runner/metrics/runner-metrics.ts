@@ -51,7 +51,7 @@ export class RunnerMetrics {
   });
   readonly webhookDeliveries = new Counter({
     name: 'zbr_webhook_deliveries_total',
-    help: 'Webhook events by what became of each try: delivered, retry, gave_up, rejected, refused, malformed, same_as_global.',
+    help: 'Webhook events per receiver by what became of each try: delivered, retry, gave_up, rejected, refused, malformed; same_as_global is no try (a bot URL that is the WEBHOOK_URL, sent on that lane).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

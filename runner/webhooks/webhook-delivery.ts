@@ -78,9 +78,7 @@ export type DeliveryOutcome =
    */
   | { kind: 'rejected'; status: number }
   /** The URL is outside OUTBOUND_URL_ALLOWLIST (or the public-https default), or cannot be opened. */
-  | { kind: 'refused'; error: string }
-  /** The bot's URL is the WEBHOOK_URL, which gets the event on its own lane: not sent twice. */
-  | { kind: 'same_as_global' };
+  | { kind: 'refused'; error: string };
 
 export interface DeliverOptions {
   policy: OutboundUrlPolicy;
@@ -106,7 +104,6 @@ export async function deliver(item: LaneItem, options: DeliverOptions): Promise<
   if (url === undefined) {
     return { kind: 'refused', error: 'the webhook URL is sealed with another JOB_ENCRYPTION_KEY' };
   }
-  if (item.global !== undefined && url === item.global) return { kind: 'same_as_global' };
   let target: OutboundTarget;
   try {
     // Checked per delivery, not once at enqueue: DNS answers and the allowlist can change. The POST

@@ -233,7 +233,11 @@ async function deliverLane(ctx: LaneContext): Promise<void> {
     const item = parseItem(raw);
     let label: WebhookOutcomeLabel = 'malformed';
     let outcome: DeliveryOutcome | undefined;
-    if (item) {
+    if (item && (await sameAsGlobal(ctx, item))) {
+      // Sent on the WEBHOOK_URL's own lane: checked before taking a slot of the origin, so it never
+      // waits behind a slow receiver's deliveries.
+      label = 'same_as_global';
+    } else if (item) {
       const origin = item.origin ?? receiverOrigin(item.url);
       const holder = job.id ?? lane;
       if (!(await ctx.slots.acquire(origin, holder))) {
@@ -320,6 +324,20 @@ function report(
   else if (label === 'same_as_global')
     ctx.logger.debug(fields, 'webhook URL is the WEBHOOK_URL: sent once, on its lane');
   else ctx.logger.warn(fields, 'webhook receiver rejected the event; not retried');
+}
+
+/**
+ * A bot's sealed URL that opens to the WEBHOOK_URL its event also goes to (the pump cannot tell, it
+ * never sees the URL): that receiver gets the event once, on the WEBHOOK_URL's lane. A URL that
+ * cannot be opened here is left to `deliver`, which says why.
+ */
+async function sameAsGlobal(ctx: LaneContext, item: LaneItem): Promise<boolean> {
+  if (item.global === undefined) return false;
+  try {
+    return (await ctx.openUrl(item.event.id, item.url)) === item.global;
+  } catch {
+    return false;
+  }
 }
 
 /** Log fields without the URL's path and query, which may carry a receiver's token. */

@@ -217,7 +217,8 @@ describe('webhook dispatcher', () => {
   it('sends each event to the WEBHOOK_URL of the process that recorded it', async () => {
     const rig = createRig();
     const receiver = await startReceiver();
-    rig.start({ origin: receiver.origin });
+    const metrics = new RunnerMetrics();
+    rig.start({ origin: receiver.origin, metrics });
     const api = rig.storeWith(`${receiver.origin}/api-hooks`);
     const worker = rig.storeWith(`${receiver.origin}/worker-hooks`);
     const id = await createBot(api);
@@ -234,6 +235,12 @@ describe('webhook dispatcher', () => {
     );
     expect(receiver.at('/api-hooks')).toHaveLength(2);
     expect(types(receiver.at('/worker-hooks'))).toEqual(['bot.minting']);
+    // The bot lane's copy was skipped once its sealed URL was opened, and nothing is left pending.
+    await expect
+      .poll(() => metrics.text())
+      .toContain('zbr_webhook_deliveries_total{outcome="same_as_global"} 1');
+    await expect.poll(() => rig.redis.keys(`${rig.prefix}:webhook:lane:*`)).toEqual([]);
+    await expect.poll(() => rig.redis.keys(`${rig.prefix}:webhook:backlog:*`)).toEqual([]);
   });
 
   it('starts at the end of the stream on a prefix no dispatcher has read', async () => {
