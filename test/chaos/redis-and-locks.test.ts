@@ -1,8 +1,10 @@
 import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queueKeys } from '../../runner/queue/queue-names.js';
 import { pingRedis } from '../../runner/redis/redis-ping.js';
 import { OPERATOR } from '../../runner/tenants/principal.js';
+import { WORKER_LEASE_MS } from '../../runner/worker/worker-lock-settings.js';
 import type { BotRequestInput } from '../../shared/bot-request.js';
 import { useChaosChecks } from '../helpers/chaos-checks.js';
 import { type PrivateRedis, startPrivateRedis } from '../helpers/private-redis.js';
@@ -42,6 +44,25 @@ const service = () => rig.runtime.layer.service;
 const stateOf = async (id: string) => (await service().get(OPERATOR, id)).state;
 const enqueue = async (request: BotRequestInput) => (await service().enqueue(OPERATOR, request)).bot;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resolves once the worker has renewed its lease on the restarted Redis (the lease's expiry is a full
+ * lease ahead again). Two outages with no renewal between them are one long silence, after which the
+ * worker rightly takes its bots out of their meetings (docs/contract.md §12): the test's two outages
+ * must be two.
+ */
+async function leaseRenewed(): Promise<void> {
+  const key = queueKeys(rig.config.QUEUE_PREFIX).workerLeases;
+  await expect
+    .poll(
+      async () => {
+        const scores = (await direct.zrange(key, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1);
+        return Math.max(0, ...scores.map(Number)) - Date.now();
+      },
+      { timeout: 10_000, interval: 100 },
+    )
+    .toBeGreaterThan(WORKER_LEASE_MS - 2_000);
+}
 
 /** Participant ids of the bot in the meeting right now. */
 const inMeeting = async (meetingNumber: string, botId: string) =>
@@ -141,6 +162,7 @@ describe('Redis restarted under the fleet', () => {
     await redis.start();
     const queue = rig.runtime.layer.queue;
     await expect.poll(() => queue.getJobState(steady.id), { timeout: 20_000 }).toBe('active');
+    await leaseRenewed();
 
     // 2: shut down cleanly (SHUTDOWN), down for 3 s, started again.
     await shutDown(redis.url);
@@ -148,6 +170,7 @@ describe('Redis restarted under the fleet', () => {
     await stillIn();
     await redis.start();
     await expect.poll(() => queue.getJobState(guest.id), { timeout: 20_000 }).toBe('active');
+    await leaseRenewed();
     // Deliberately lets time pass: a late drop or rejoin after the outages would show by then.
     await sleep(3_000);
 
