@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isProcessRunning } from '../../runner/browser/chromium-processes.js';
 import { OPERATOR } from '../../runner/tenants/principal.js';
 import type { BotView } from '../../shared/bot-view.js';
+import { twoBotsIn } from '../helpers/bots-in-meetings.js';
 import { useChaosChecks } from '../helpers/chaos-checks.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
@@ -14,23 +15,6 @@ const checks = useChaosChecks();
 const rig = useWorkerRig();
 const service = () => rig.runtime.layer.service;
 const view = (id: string) => service().get(OPERATOR, id);
-
-async function twoBotsIn(meetingNumber: string): Promise<[BotView, BotView]> {
-  const { bot: first } = await service().enqueue(OPERATOR, {
-    meetingNumber,
-    displayName: 'First',
-    auth: { type: 'zak' },
-  });
-  const { bot: second } = await service().enqueue(OPERATOR, {
-    meetingNumber,
-    displayName: 'Second',
-    auth: { type: 'none' },
-  });
-  for (const bot of [first, second]) {
-    await expect.poll(async () => (await view(bot.id)).state, { timeout: 30_000 }).toBe('in_meeting');
-  }
-  return [first, second];
-}
 
 /** The bot's one live participant in the meeting (fails unless there is exactly one). */
 const participant = (meetingNumber: string, botId: string) => rig.sim.botParticipant(meetingNumber, botId);
@@ -49,7 +33,7 @@ async function leaveAll(bots: BotView[]): Promise<void> {
 describe('browser and page crashes', () => {
   it('Chromium killed with -9: both of its bots rejoin on a fresh Chromium, their events say browser_crashed', async () => {
     const meeting = await checks.createMeeting(rig.sim);
-    const bots = await twoBotsIn(meeting.number);
+    const bots = await twoBotsIn(service(), meeting.number);
     const before = await Promise.all(bots.map((bot) => participant(meeting.number, bot.id)));
     const [browserPid, ...others] = rig.runtime.pool.pids();
     expect(others).toEqual([]);
@@ -88,7 +72,7 @@ describe('browser and page crashes', () => {
 
   it('a crashed page takes only its own bot out: it rejoins, the other bot of that Chromium stays', async () => {
     const meeting = await checks.createMeeting(rig.sim);
-    const [crashed, neighbour] = await twoBotsIn(meeting.number);
+    const [crashed, neighbour] = await twoBotsIn(service(), meeting.number);
     const neighbourBefore = await participant(meeting.number, neighbour.id);
     const crashedBefore = await participant(meeting.number, crashed.id);
     const page = rig.runtime.pool.pageOf(crashed.id);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../runner/tenants/principal.js';
 import type { BotView } from '../../shared/bot-view.js';
 import { spawnWorker } from '../../testkit/worker-process.js';
+import { liveCopies, oneBotPerMeeting } from '../helpers/bots-in-meetings.js';
 import { useChaosChecks } from '../helpers/chaos-checks.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
@@ -21,30 +22,14 @@ describe('a worker frozen for 20 s', () => {
     const frozen = spawnWorker(rig.env());
     try {
       await frozen.ready;
-      const bots: BotView[] = [];
-      for (const name of ['Frozen A', 'Frozen B']) {
-        const meeting = await checks.createMeeting(rig.sim);
-        bots.push(
-          (
-            await service.enqueue(OPERATOR, {
-              meetingNumber: meeting.number,
-              displayName: name,
-              auth: { type: 'zak' },
-            })
-          ).bot,
-        );
-      }
-      const live = async (bot: BotView) =>
-        (await rig.sim.meeting(bot.meetingNumber)).participants.filter(
-          (p) => p.customerKey === bot.id && p.state === 'in_meeting',
-        );
-      for (const bot of bots) {
-        await expect
-          .poll(async () => (await service.get(OPERATOR, bot.id)).state, { timeout: 30_000 })
-          .toBe('in_meeting');
-      }
-      const firstCopies = await Promise.all(bots.map(async (bot) => (await live(bot)).map((p) => p.id)));
-      for (const ids of firstCopies) expect(ids).toHaveLength(1);
+      const meetings = [await checks.createMeeting(rig.sim), await checks.createMeeting(rig.sim)];
+      const { bots, firstCopies } = await oneBotPerMeeting(
+        service,
+        rig.sim,
+        meetings.map((m) => m.number),
+        ['Frozen A', 'Frozen B'],
+      );
+      const live = (bot: BotView) => liveCopies(rig.sim, bot);
       await rig.startWorker();
 
       const frozenAt = Date.now();

@@ -5,6 +5,7 @@ import { OPERATOR } from '../../runner/tenants/principal.js';
 import type { BotView } from '../../shared/bot-view.js';
 import { rendererPid } from '../../testkit/renderer-pid.js';
 import { stopProcesses } from '../../testkit/stop-processes.js';
+import { twoBotsIn } from '../helpers/bots-in-meetings.js';
 import { useChaosChecks } from '../helpers/chaos-checks.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
@@ -20,23 +21,6 @@ const service = () => rig.runtime.layer.service;
 const view = (id: string) => service().get(OPERATOR, id);
 /** Frozen by a test: killed afterwards whatever happened, so a failure leaves nothing stopped. */
 const frozen: number[] = [];
-
-async function twoBotsIn(meetingNumber: string): Promise<[BotView, BotView]> {
-  const { bot: first } = await service().enqueue(OPERATOR, {
-    meetingNumber,
-    displayName: 'First',
-    auth: { type: 'zak' },
-  });
-  const { bot: second } = await service().enqueue(OPERATOR, {
-    meetingNumber,
-    displayName: 'Second',
-    auth: { type: 'none' },
-  });
-  for (const bot of [first, second]) {
-    await expect.poll(async () => (await view(bot.id)).state, { timeout: 30_000 }).toBe('in_meeting');
-  }
-  return [first, second];
-}
 
 /** The bot's participants that are still in the meeting, or on their way in: never more than one. */
 async function liveCopies(meetingNumber: string, botId: string) {
@@ -98,7 +82,7 @@ describe('hung pages and browsers', () => {
   it('one bot’s renderer stopped: that bot alone rejoins (page_hung) within 15 s, its neighbour never moves', async () => {
     try {
       const meeting = await checks.createMeeting(rig.sim);
-      const [hung, neighbour] = await twoBotsIn(meeting.number);
+      const [hung, neighbour] = await twoBotsIn(service(), meeting.number);
       const hungBefore = await theOneCopy(meeting.number, hung.id);
       const neighbourBefore = await theOneCopy(meeting.number, neighbour.id);
       const renderer = await rendererPid(pageOf(hung.id).puppeteerPage);
@@ -133,7 +117,7 @@ describe('hung pages and browsers', () => {
   it('a whole Chromium stopped: its bots rejoin (browser_hung) on a fresh one within 20 s, the frozen tree is killed', async () => {
     try {
       const meeting = await checks.createMeeting(rig.sim);
-      const bots = await twoBotsIn(meeting.number);
+      const bots = await twoBotsIn(service(), meeting.number);
       const before = await Promise.all(bots.map((bot) => theOneCopy(meeting.number, bot.id)));
       const browserPid = pageOf(bots[0].id).puppeteerPage.browser().process()?.pid as number;
       expect(pageOf(bots[1].id).puppeteerPage.browser().process()?.pid).toBe(browserPid);

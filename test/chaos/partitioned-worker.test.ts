@@ -4,6 +4,7 @@ import type { BotView } from '../../shared/bot-view.js';
 import { TEST_REDIS_URL } from '../../testkit/redis.js';
 import { startTcpProxy, type TcpProxy } from '../../testkit/tcp-proxy.js';
 import { isAlive, spawnWorker } from '../../testkit/worker-process.js';
+import { liveCopies, oneBotPerMeeting } from '../helpers/bots-in-meetings.js';
 import { useChaosChecks } from '../helpers/chaos-checks.js';
 import { useWorkerRig } from '../helpers/worker-rig.js';
 
@@ -35,29 +36,13 @@ describe('a worker cut off from Redis', () => {
     try {
       await cutOff.ready;
       const meetings = [await checks.createMeeting(rig.sim), await checks.createMeeting(rig.sim)];
-      const bots: BotView[] = [];
-      for (const [i, meeting] of meetings.entries()) {
-        bots.push(
-          (
-            await service.enqueue(OPERATOR, {
-              meetingNumber: meeting.number,
-              displayName: `Cut ${i}`,
-              auth: { type: 'zak' },
-            })
-          ).bot,
-        );
-      }
-      const live = async (bot: BotView) =>
-        (await rig.sim.meeting(bot.meetingNumber)).participants.filter(
-          (p) => p.customerKey === bot.id && p.state === 'in_meeting',
-        );
-      for (const bot of bots) {
-        await expect
-          .poll(async () => (await service.get(OPERATOR, bot.id)).state, { timeout: 30_000 })
-          .toBe('in_meeting');
-      }
-      const firstCopies = await Promise.all(bots.map(async (bot) => (await live(bot)).map((p) => p.id)));
-      for (const ids of firstCopies) expect(ids).toHaveLength(1);
+      const { bots, firstCopies } = await oneBotPerMeeting(
+        service,
+        rig.sim,
+        meetings.map((m) => m.number),
+        meetings.map((_, i) => `Cut ${i}`),
+      );
+      const live = (bot: BotView) => liveCopies(rig.sim, bot);
       // A second worker, on Redis directly, with nothing to do yet.
       await rig.startWorker();
 
